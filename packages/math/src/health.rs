@@ -5,9 +5,24 @@
 //! D  = sum debt_j * p_j * BF_j      effective debt
 //! HF = C / D,  LHF = L / D (None when D = 0),  borrow_limit_used = D / C
 //! ```
+//!
+//! `C`, `L` and `D` are summed exactly (36 decimals) and rounded once. A ratio too large for a
+//! `Decimal256` (only possible with `C` above ~1e41 MOET against a dust debt) saturates at
+//! `Decimal256::MAX` rather than failing, so that a health query cannot fail on an absurdly
+//! healthy position; this is the closest representable "rounded down" value.
+//!
+//! `borrow_to_target` / `repay_to_target` evaluate their formula exactly in 512-bit integers
+//! and round once (down / up), rather than chaining `value` helpers that would each round. A
+//! borrow amount beyond `Uint128::MAX` saturates (still "at most x"); a repay amount beyond it
+//! fails with `Overflow` (rounding it down would miss the target). A zero `target` fails with
+//! `DivideByZero`, as does a zero `price * borrow_factor` when something is needed.
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Decimal, Decimal256};
+use cosmwasm_std::{Decimal, Decimal256, Uint128, Uint256, Uint512};
 
+use crate::fixed::{
+    atoms, d256, div_ceil512, div_floor512, mul512, overflow, pow10, to_u128, to_u256, u512,
+    wad256, wad512,
+};
 use crate::MathError;
 
 /// Health bounds of a position: `1 < min < target < max`.
@@ -21,7 +36,23 @@ pub struct HealthBounds {
 impl HealthBounds {
     /// Checks `1 < min < target < max`.
     pub fn validate(&self) -> Result<(), MathError> {
-        todo!()
+        let HealthBounds { min, target, max } = self;
+        if *min <= Decimal::one() {
+            return Err(MathError::InvalidHealthBounds(format!(
+                "min {min} must be above 1"
+            )));
+        }
+        if target <= min {
+            return Err(MathError::InvalidHealthBounds(format!(
+                "target {target} must be above min {min}"
+            )));
+        }
+        if max <= target {
+            return Err(MathError::InvalidHealthBounds(format!(
+                "max {max} must be above target {target}"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -74,12 +105,69 @@ pub fn compute_health(
     collateral: &[CollateralItem],
     debt: &[DebtItem],
 ) -> Result<Health, MathError> {
-    todo!("{collateral:?}{debt:?}")
+    const CTX: &str = "compute_health";
+    // Exact sums in 36 decimals.
+    let mut c36 = Uint512::zero();
+    let mut l36 = Uint512::zero();
+    for item in collateral {
+        let c = item.value.atomics().full_mul(atoms(item.collateral_factor));
+        let l = item
+            .value
+            .atomics()
+            .full_mul(atoms(item.liquidation_threshold));
+        c36 = c36.checked_add(c).map_err(overflow(CTX))?;
+        l36 = l36.checked_add(l).map_err(overflow(CTX))?;
+    }
+    let mut d36 = Uint512::zero();
+    for item in debt {
+        let d = item.value.atomics().full_mul(atoms(item.borrow_factor));
+        d36 = d36.checked_add(d).map_err(overflow(CTX))?;
+    }
+    let c = Decimal256::new(to_u256(div_floor512(c36, wad512(), CTX)?, CTX)?);
+    let l = Decimal256::new(to_u256(div_floor512(l36, wad512(), CTX)?, CTX)?);
+    let d = Decimal256::new(to_u256(div_ceil512(d36, wad512(), CTX)?, CTX)?);
+
+    let (health_factor, liquidation_health_factor, borrow_limit_used) = if d.is_zero() {
+        (None, None, Some(Decimal256::zero()))
+    } else {
+        let blu = if c.is_zero() {
+            None
+        } else {
+            Some(ratio(d, c, true)?)
+        };
+        (Some(ratio(c, d, false)?), Some(ratio(l, d, false)?), blu)
+    };
+    Ok(Health {
+        effective_collateral: c,
+        liquidation_limit: l,
+        effective_debt: d,
+        health_factor,
+        liquidation_health_factor,
+        borrow_limit_used,
+    })
 }
 
 /// The band of SPEC 3.3 for `health` under `bounds`. `None` health factors are infinite.
 pub fn band(health: &Health, bounds: &HealthBounds) -> Band {
-    todo!("{health:?}{bounds:?}")
+    // `None` is infinite: never below anything.
+    let below = |value: &Option<Decimal256>, bound: Decimal| match value {
+        Some(v) => *v < d256(bound),
+        None => false,
+    };
+    if below(&health.liquidation_health_factor, Decimal::one()) {
+        Band::Liquidatable
+    } else if below(&health.health_factor, bounds.min) {
+        Band::AtRisk
+    } else if below(&health.health_factor, bounds.target) {
+        Band::BelowTarget
+    } else if health
+        .health_factor
+        .is_some_and(|hf| hf <= d256(bounds.max))
+    {
+        Band::Healthy
+    } else {
+        Band::Overcollateralized
+    }
 }
 
 /// Base units of a debt asset (price `price`, borrow factor `borrow_factor`) to borrow so that
@@ -92,8 +180,16 @@ pub fn borrow_to_target(
     decimals: u8,
     price: Decimal,
     borrow_factor: Decimal,
-) -> Result<cosmwasm_std::Uint128, MathError> {
-    todo!("{effective_collateral}{effective_debt}{target}{decimals}{price}{borrow_factor}")
+) -> Result<Uint128, MathError> {
+    to_target(
+        effective_collateral,
+        effective_debt,
+        target,
+        decimals,
+        price,
+        borrow_factor,
+        false,
+    )
 }
 
 /// Base units of a debt asset to repay so that `C / (D - x * price * BF) == target`:
@@ -106,6 +202,88 @@ pub fn repay_to_target(
     decimals: u8,
     price: Decimal,
     borrow_factor: Decimal,
-) -> Result<cosmwasm_std::Uint128, MathError> {
-    todo!("{effective_collateral}{effective_debt}{target}{decimals}{price}{borrow_factor}")
+) -> Result<Uint128, MathError> {
+    to_target(
+        effective_collateral,
+        effective_debt,
+        target,
+        decimals,
+        price,
+        borrow_factor,
+        true,
+    )
+}
+
+/// `a / b` with 18 decimals, rounded down or up, saturating at `Decimal256::MAX`. `b > 0`.
+fn ratio(a: Decimal256, b: Decimal256, up: bool) -> Result<Decimal256, MathError> {
+    const CTX: &str = "compute_health";
+    let num = a.atomics().full_mul(wad256());
+    let den = u512(b.atomics());
+    let q = if up {
+        div_ceil512(num, den, CTX)?
+    } else {
+        div_floor512(num, den, CTX)?
+    };
+    Ok(Uint256::try_from(q).map_or(Decimal256::MAX, Decimal256::new))
+}
+
+/// `x = (C / target - D) / (price * BF)` base units (borrow, rounded down), or
+/// `x = (D - C / target) / (price * BF)` (repay, rounded up); zero when the sign says nothing is
+/// needed. In atomics (`c, d, t, p, bf`, all 18 decimals), with `n = c * 10^18 - d * t`:
+/// `x = n * 10^18 * 10^decimals / (t * p * bf)`.
+fn to_target(
+    effective_collateral: Decimal256,
+    effective_debt: Decimal256,
+    target: Decimal,
+    decimals: u8,
+    price: Decimal,
+    borrow_factor: Decimal,
+    repay: bool,
+) -> Result<Uint128, MathError> {
+    let ctx = if repay {
+        "repay_to_target"
+    } else {
+        "borrow_to_target"
+    };
+    if target.is_zero() {
+        return Err(MathError::DivideByZero(ctx));
+    }
+    let c = effective_collateral.atomics().full_mul(wad256());
+    let d = effective_debt.atomics().full_mul(atoms(target));
+    let n = if repay {
+        d.checked_sub(c)
+    } else {
+        c.checked_sub(d)
+    };
+    let n = match n {
+        Ok(n) if !n.is_zero() => n,
+        // Already at or beyond the target in the direction asked.
+        _ => return Ok(Uint128::zero()),
+    };
+    let scale = u512(
+        wad256()
+            .checked_mul(pow10(decimals, ctx)?)
+            .map_err(overflow(ctx))?,
+    );
+    let num = mul512(n, scale, ctx)?;
+    let den = mul512(
+        u512(
+            atoms(target)
+                .checked_mul(atoms(price))
+                .map_err(overflow(ctx))?,
+        ),
+        u512(atoms(borrow_factor)),
+        ctx,
+    )?;
+    let x = if repay {
+        div_ceil512(num, den, ctx)?
+    } else {
+        div_floor512(num, den, ctx)?
+    };
+    match to_u256(x, ctx).and_then(|x| to_u128(x, ctx)) {
+        Ok(x) => Ok(x),
+        // Borrowing rounds down: a saturated amount is still at most `x`.
+        Err(_) if !repay => Ok(Uint128::MAX),
+        Err(e) => Err(e),
+    }
 }

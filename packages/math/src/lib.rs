@@ -9,6 +9,7 @@
 
 mod error;
 mod exp;
+mod fixed;
 mod health;
 mod interest;
 mod liquidation;
@@ -24,7 +25,7 @@ pub use health::{
 };
 pub use interest::{accrue, AccrualInput, AccrualOutput, SECONDS_PER_YEAR};
 pub use liquidation::{liquidation_amounts, LiquidationAmounts, LiquidationInput};
-pub use rate::{utilization, RateModel, RatePoint};
+pub use rate::{utilization, RateModel, RatePoint, MAX_RATE};
 pub use scaled::{
     to_scaled_down, to_scaled_up, to_underlying_down, to_underlying_exact, to_underlying_up, SCALE,
 };

@@ -7,8 +7,20 @@
 //! if seize > collateral: seize = collateral,
 //!                        repay = ceil(collateral * p_coll / (p_debt * (1 + bonus)))
 //! ```
-use cosmwasm_std::{Decimal, Decimal256, Uint128};
+//!
+//! `max_repay` uses the dust test of SPEC 3.6/4: with `cf_repay = floor(debt * close_factor)`,
+//! the debt is dust when `value_up(debt - cf_repay, debt_decimals, debt_price) <
+//! dust_debt_value`. `seize` is evaluated exactly in 512-bit integers:
+//! `floor(repay * p_debt * (1 + bonus) * 10^coll_dec / (p_coll * 10^debt_dec))`, and the capped
+//! repay as `ceil(collateral * p_coll * 10^debt_dec / (p_debt * (1 + bonus) * 10^coll_dec))`,
+//! never above the uncapped repay. A zero price fails with `DivideByZero` (a position cannot be
+//! valued, so nothing should be liquidated on it).
+use cosmwasm_std::{Decimal, Decimal256, Uint128, Uint256};
 
+use crate::fixed::{
+    atoms, div_ceil512, div_floor512, mul512, overflow, pow10, to_u128, to_u256, u512, wad256,
+};
+use crate::value::value_up;
 use crate::MathError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,5 +53,73 @@ pub struct LiquidationAmounts {
 
 /// Computes the amounts above. Zero amounts are returned as zero, not as errors: callers decide.
 pub fn liquidation_amounts(input: &LiquidationInput) -> Result<LiquidationAmounts, MathError> {
-    todo!("{input:?}")
+    const CTX: &str = "liquidation_amounts";
+    if input.debt_price.is_zero() || input.collateral_price.is_zero() {
+        return Err(MathError::DivideByZero(CTX));
+    }
+    let one_plus_bonus = wad256()
+        .checked_add(atoms(input.bonus))
+        .map_err(overflow(CTX))?;
+
+    // max_repay, with the dust rule.
+    let cf_repay = Uint256::from_uint128(input.debt_amount)
+        .checked_mul(atoms(input.close_factor))
+        .map_err(overflow(CTX))?
+        .checked_div(wad256())
+        .map_err(overflow(CTX))?;
+    let cf_repay = to_u128(cf_repay, CTX)?.min(input.debt_amount);
+    let left = input
+        .debt_amount
+        .checked_sub(cf_repay)
+        .map_err(overflow(CTX))?;
+    let left_value = value_up(left, input.debt_decimals, input.debt_price)?;
+    let max_repay = if left_value < input.dust_debt_value {
+        input.debt_amount
+    } else {
+        cf_repay
+    };
+    let repay = input.offered.min(max_repay);
+
+    // seize = floor(repay * p_debt * (1 + bonus) * 10^cd / (p_coll * 10^18 * 10^dd)).
+    let debt_scale = pow10(input.debt_decimals, CTX)?;
+    let coll_scale = pow10(input.collateral_decimals, CTX)?;
+    // k_num / k_den is the collateral base units one debt base unit buys, bonus included.
+    let k_num = mul512(
+        atoms(input.debt_price).full_mul(one_plus_bonus),
+        u512(coll_scale),
+        CTX,
+    )?;
+    let k_den = mul512(
+        atoms(input.collateral_price).full_mul(wad256()),
+        u512(debt_scale),
+        CTX,
+    )?;
+    let seize = div_floor512(
+        mul512(u512(Uint256::from_uint128(repay)), k_num, CTX)?,
+        k_den,
+        CTX,
+    )?;
+    let seize = to_u256(seize, CTX).and_then(|s| to_u128(s, CTX));
+    let (repay, seize) = match seize {
+        Ok(seize) if seize <= input.collateral_amount => (repay, seize),
+        // More than the collateral (or beyond Uint128): take all of it, for the least repay.
+        _ => {
+            let capped = div_ceil512(
+                mul512(
+                    u512(Uint256::from_uint128(input.collateral_amount)),
+                    k_den,
+                    CTX,
+                )?,
+                k_num,
+                CTX,
+            )?;
+            let capped = to_u128(to_u256(capped, CTX)?, CTX)?;
+            (capped.min(repay), input.collateral_amount)
+        }
+    };
+    Ok(LiquidationAmounts {
+        max_repay,
+        repay,
+        seize,
+    })
 }
