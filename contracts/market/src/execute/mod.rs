@@ -1,0 +1,200 @@
+//! Execute handlers, one file per group of messages, and what they share: `Touch` (a position
+//! with its assets loaded and accrued, and the message's prices fetched once) and token
+//! transfers.
+pub mod admin;
+pub mod automation;
+pub mod seize;
+pub mod user;
+
+use cosmwasm_std::{
+    to_json_binary, Addr, BankMsg, Coin, CosmosMsg, Deps, Env, MessageInfo, QuerierWrapper,
+    Storage, Uint128, WasmMsg,
+};
+use cw20::Cw20ExecuteMsg;
+
+use crate::assets::Assets;
+use crate::error::ContractError;
+use crate::position::{asset_ids, load_position, load_position_assets};
+use crate::prices::{fetch_prices, Prices};
+use crate::state::{AssetId, Config, Position, PositionId, CONFIG, POSITIONS};
+
+/// Tokens that came with the message: native funds, or a cw20 `send`.
+#[derive(Clone, Debug)]
+pub struct Payment {
+    pub denom: String,
+    pub amount: Uint128,
+    /// Who paid (the cw20 sender for cw20 tokens): refunds go back to them.
+    pub payer: Addr,
+}
+
+impl Payment {
+    pub fn from_funds(info: &MessageInfo) -> Vec<Payment> {
+        info.funds
+            .iter()
+            .filter(|c| !c.amount.is_zero())
+            .map(|c| Payment {
+                denom: c.denom.clone(),
+                amount: c.amount,
+                payer: info.sender.clone(),
+            })
+            .collect()
+    }
+
+    /// Exactly one payment, or an error naming what is wrong.
+    pub fn single(payments: Vec<Payment>) -> Result<Payment, ContractError> {
+        let mut iter = payments.into_iter();
+        match (iter.next(), iter.next()) {
+            (Some(p), None) => Ok(p),
+            (None, _) => Err(ContractError::NoFunds {}),
+            (Some(_), Some(_)) => Err(ContractError::UnexpectedFunds {
+                reason: "send exactly one denom".to_string(),
+            }),
+        }
+    }
+}
+
+/// Fails when native funds came with a message that takes none (they would be stuck).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    if info.funds.iter().any(|c| !c.amount.is_zero()) {
+        return Err(ContractError::UnexpectedFunds {
+            reason: "this message takes no funds".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `cw20:<address>` -> the token contract.
+pub fn cw20_address(denom: &str) -> Option<&str> {
+    denom.strip_prefix("cw20:")
+}
+
+/// A transfer of `amount` of `denom` from the market to `recipient`.
+pub fn send_tokens(
+    denom: &str,
+    amount: Uint128,
+    recipient: &Addr,
+) -> Result<CosmosMsg, ContractError> {
+    Ok(match cw20_address(denom) {
+        Some(token) => WasmMsg::Execute {
+            contract_addr: token.to_string(),
+            msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+                recipient: recipient.to_string(),
+                amount,
+            })?,
+            funds: vec![],
+        }
+        .into(),
+        None => BankMsg::Send {
+            to_address: recipient.to_string(),
+            amount: vec![Coin::new(amount, denom)],
+        }
+        .into(),
+    })
+}
+
+/// A cw20 message to the token contract of `denom` (minted MOET: mint, burn, send).
+pub fn cw20_msg(denom: &str, msg: &Cw20ExecuteMsg) -> Result<CosmosMsg, ContractError> {
+    let token = cw20_address(denom).ok_or_else(|| ContractError::InvalidParams {
+        denom: denom.to_string(),
+        reason: "not a cw20 token".to_string(),
+    })?;
+    Ok(WasmMsg::Execute {
+        contract_addr: token.to_string(),
+        msg: to_json_binary(msg)?,
+        funds: vec![],
+    }
+    .into())
+}
+
+/// A position loaded with every asset it holds (accrued to now), and the message's prices,
+/// fetched at most once.
+pub struct Touch {
+    pub config: Config,
+    /// The market's own address.
+    pub contract: Addr,
+    pub position_id: PositionId,
+    pub position: Position,
+    pub assets: Assets,
+    prices: Option<Prices>,
+    /// Assets the message brings in besides the position's own.
+    extra: Vec<AssetId>,
+}
+
+impl Touch {
+    pub fn load(deps: Deps, env: &Env, position_id: PositionId) -> Result<Self, ContractError> {
+        let config = CONFIG.load(deps.storage)?;
+        let position = load_position(deps.storage, position_id)?;
+        Self::with_position(deps.storage, env, config, position_id, position)
+    }
+
+    pub fn with_position(
+        storage: &dyn Storage,
+        env: &Env,
+        config: Config,
+        position_id: PositionId,
+        position: Position,
+    ) -> Result<Self, ContractError> {
+        let mut assets = Assets::new(env.block.time.seconds());
+        load_position_assets(storage, &position, &mut assets)?;
+        Ok(Touch {
+            config,
+            contract: env.contract.address.clone(),
+            position_id,
+            position,
+            assets,
+            prices: None,
+            extra: vec![],
+        })
+    }
+
+    /// Loads asset `denom` for this message; its price will be fetched with the others.
+    pub fn include(
+        &mut self,
+        storage: &dyn Storage,
+        denom: &str,
+    ) -> Result<AssetId, ContractError> {
+        let id = self.assets.load_denom(storage, denom)?;
+        if !self.extra.contains(&id) {
+            self.extra.push(id);
+        }
+        Ok(id)
+    }
+
+    /// Loads the minted asset (MOET) for this message.
+    pub fn include_moet(&mut self, storage: &dyn Storage) -> Result<AssetId, ContractError> {
+        let id = self.config.moet.ok_or(ContractError::NoMintedAsset {})?;
+        self.assets.load(storage, id)?;
+        if !self.extra.contains(&id) {
+            self.extra.push(id);
+        }
+        Ok(id)
+    }
+
+    pub fn require_owner(&self, sender: &Addr, action: &str) -> Result<(), ContractError> {
+        if *sender != self.position.owner {
+            return Err(ContractError::unauthorized(action, sender));
+        }
+        Ok(())
+    }
+
+    /// The prices of every asset of the position and of the message, in one oracle query.
+    pub fn prices(&mut self, querier: &QuerierWrapper) -> Result<Prices, ContractError> {
+        if self.prices.is_none() {
+            let mut ids = asset_ids(&self.position);
+            for id in &self.extra {
+                if !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+            let fetched = fetch_prices(querier, &self.config.oracle, &self.assets, ids)?;
+            self.prices = Some(fetched);
+        }
+        Ok(self.prices.clone().unwrap_or_default())
+    }
+
+    /// Writes the position and every changed asset.
+    pub fn save(&self, storage: &mut dyn Storage) -> Result<(), ContractError> {
+        POSITIONS.save(storage, self.position_id, &self.position)?;
+        self.assets.save(storage)
+    }
+}

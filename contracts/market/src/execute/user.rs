@@ -1,0 +1,279 @@
+//! Wallet messages: open_position, deposit, withdraw, borrow, repay (SPEC 3.4).
+use cosmwasm_std::{to_json_binary, Addr, Attribute, DepsMut, Env, MessageInfo, Response, Uint128};
+use cw20::Cw20ExecuteMsg;
+use keel_types::market::Automation;
+
+use super::automation::{auto_borrow, self_repay, validate_automation};
+use super::{cw20_msg, send_tokens, Payment, Touch};
+use crate::error::ContractError;
+use crate::position::{self, check_asset_count, check_health_floor, check_min_debt};
+use crate::state::{Position, CONFIG, NEXT_POSITION_ID, OWNER_POSITIONS};
+
+/// Credits each payment as collateral of the touched position.
+fn deposit_payments(
+    deps: &DepsMut,
+    touch: &mut Touch,
+    payments: &[Payment],
+) -> Result<Vec<Attribute>, ContractError> {
+    let mut attrs = vec![];
+    for p in payments {
+        let id = touch.include(deps.storage, &p.denom)?;
+        let asset = touch.assets.get_mut(id)?;
+        if !asset.info.params.deposit_enabled && !asset.is_minted() {
+            return Err(ContractError::DepositDisabled {
+                denom: p.denom.clone(),
+            });
+        }
+        position::deposit(&mut touch.position, asset, p.amount)?;
+        attrs.push(Attribute::new(
+            "deposit",
+            format!("{}{}", p.amount, p.denom),
+        ));
+    }
+    check_asset_count(
+        &touch.position,
+        touch.position_id,
+        touch.config.max_position_assets,
+    )?;
+    Ok(attrs)
+}
+
+pub fn open_position(
+    deps: DepsMut,
+    env: Env,
+    owner: Addr,
+    payments: Vec<Payment>,
+    automation: Option<Automation>,
+    push_to_draw_down_sink: bool,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let automation = automation
+        .map(|a| validate_automation(deps.api, a))
+        .transpose()?;
+    let position_id = NEXT_POSITION_ID.may_load(deps.storage)?.unwrap_or(1);
+    NEXT_POSITION_ID.save(
+        deps.storage,
+        &(position_id.checked_add(1).ok_or(ContractError::Overflow(
+            cosmwasm_std::OverflowError::new(cosmwasm_std::OverflowOperation::Add),
+        ))?),
+    )?;
+    OWNER_POSITIONS.save(deps.storage, (&owner, position_id), &cosmwasm_std::Empty {})?;
+    let position = Position {
+        owner: owner.clone(),
+        collateral: vec![],
+        debt: vec![],
+        automation,
+    };
+    let mut touch = Touch::with_position(deps.storage, &env, config, position_id, position)?;
+    let deposits = deposit_payments(&deps, &mut touch, &payments)?;
+
+    let mut response = Response::new()
+        .add_attribute("action", "open_position")
+        .add_attribute("position_id", position_id.to_string())
+        .add_attribute("owner", owner)
+        .add_attributes(deposits)
+        .set_data(to_json_binary(&position_id)?);
+    if push_to_draw_down_sink {
+        response = auto_borrow(&deps, &mut touch, response)?;
+    }
+    touch.save(deps.storage)?;
+    Ok(response)
+}
+
+pub fn deposit(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    position_id: u64,
+    payments: Vec<Payment>,
+    push_to_draw_down_sink: bool,
+) -> Result<Response, ContractError> {
+    if payments.is_empty() {
+        return Err(ContractError::NoFunds {});
+    }
+    let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
+    if push_to_draw_down_sink {
+        touch.require_owner(&sender, "push_to_draw_down_sink")?;
+    }
+    for p in &payments {
+        touch.include(deps.storage, &p.denom)?;
+    }
+    let mut response = Response::new()
+        .add_attribute("action", "deposit")
+        .add_attribute("position_id", position_id.to_string());
+    response = self_repay(&deps, &mut touch, response)?;
+    let deposits = deposit_payments(&deps, &mut touch, &payments)?;
+    response = response.add_attributes(deposits);
+    if push_to_draw_down_sink {
+        response = auto_borrow(&deps, &mut touch, response)?;
+    }
+    touch.save(deps.storage)?;
+    Ok(response)
+}
+
+pub fn withdraw(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    position_id: u64,
+    denom: String,
+    amount: Option<Uint128>,
+    recipient: Option<String>,
+) -> Result<Response, ContractError> {
+    let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
+    touch.require_owner(&info.sender, "withdraw")?;
+    let recipient = match recipient {
+        Some(r) => deps.api.addr_validate(&r)?,
+        None => info.sender.clone(),
+    };
+    let id = touch.include(deps.storage, &denom)?;
+    let mut response = Response::new()
+        .add_attribute("action", "withdraw")
+        .add_attribute("position_id", position_id.to_string());
+    response = self_repay(&deps, &mut touch, response)?;
+    let asset = touch.assets.get_mut(id)?;
+    let paid = position::withdraw(&mut touch.position, position_id, asset, amount)?;
+    if !touch.position.debt.is_empty() {
+        let prices = touch.prices(&deps.querier)?;
+        check_health_floor(
+            &touch.position,
+            position_id,
+            &touch.assets,
+            &prices,
+            &touch.config,
+        )?;
+    }
+    touch.save(deps.storage)?;
+    Ok(response
+        .add_message(send_tokens(&denom, paid, &recipient)?)
+        .add_attribute("denom", denom)
+        .add_attribute("amount", paid)
+        .add_attribute("recipient", recipient))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn borrow(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    position_id: u64,
+    denom: String,
+    amount: Uint128,
+    recipient: Option<String>,
+    to_collateral: bool,
+) -> Result<Response, ContractError> {
+    let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
+    touch.require_owner(&info.sender, "borrow")?;
+    let recipient = match recipient {
+        Some(r) => deps.api.addr_validate(&r)?,
+        None => info.sender.clone(),
+    };
+    let id = touch.include(deps.storage, &denom)?;
+    let mut response = Response::new()
+        .add_attribute("action", "borrow")
+        .add_attribute("position_id", position_id.to_string())
+        .add_attribute("denom", denom.clone())
+        .add_attribute("amount", amount);
+    response = self_repay(&deps, &mut touch, response)?;
+    let asset = touch.assets.get_mut(id)?;
+    position::borrow(&mut touch.position, asset, amount)?;
+    if to_collateral {
+        if !asset.info.params.deposit_enabled {
+            return Err(ContractError::DepositDisabled { denom });
+        }
+        position::deposit(&mut touch.position, asset, amount)?;
+    }
+    check_asset_count(
+        &touch.position,
+        position_id,
+        touch.config.max_position_assets,
+    )?;
+    let prices = touch.prices(&deps.querier)?;
+    let asset = touch.assets.get(id)?;
+    check_min_debt(
+        &touch.position,
+        position_id,
+        asset,
+        prices.get(id, &denom)?.price,
+        &touch.config,
+    )?;
+    check_health_floor(
+        &touch.position,
+        position_id,
+        &touch.assets,
+        &prices,
+        &touch.config,
+    )?;
+    touch.save(deps.storage)?;
+    if to_collateral {
+        return Ok(response.add_attribute("to_collateral", "true"));
+    }
+    let payout = if asset.is_minted() {
+        cw20_msg(
+            &denom,
+            &Cw20ExecuteMsg::Mint {
+                recipient: recipient.to_string(),
+                amount,
+            },
+        )?
+    } else {
+        send_tokens(&denom, amount, &recipient)?
+    };
+    Ok(response
+        .add_message(payout)
+        .add_attribute("recipient", recipient))
+}
+
+pub fn repay(
+    deps: DepsMut,
+    env: Env,
+    position_id: u64,
+    payment: Payment,
+) -> Result<Response, ContractError> {
+    let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
+    let id = touch.include(deps.storage, &payment.denom)?;
+    if position::scaled_debt(&touch.position, id).is_zero() {
+        return Err(ContractError::NoDebt {
+            position_id,
+            denom: payment.denom,
+        });
+    }
+    let mut response = Response::new()
+        .add_attribute("action", "repay")
+        .add_attribute("position_id", position_id.to_string())
+        .add_attribute("denom", payment.denom.clone());
+    response = self_repay(&deps, &mut touch, response)?;
+    let asset = touch.assets.get_mut(id)?;
+    let repaid = position::repay(&mut touch.position, asset, payment.amount)?;
+    // The minimum debt rule must not block a repayment when the oracle is down: repay is never
+    // pausable. MOET's price is 1 and needs no oracle.
+    let price = if touch.assets.get(id)?.is_minted() {
+        Some(cosmwasm_std::Decimal::one())
+    } else {
+        touch
+            .prices(&deps.querier)
+            .ok()
+            .and_then(|p| p.get(id, &payment.denom).ok())
+            .map(|p| p.price)
+    };
+    let asset = touch.assets.get(id)?;
+    if let Some(price) = price {
+        check_min_debt(&touch.position, position_id, asset, price, &touch.config)?;
+    }
+    let refund = payment.amount.checked_sub(repaid)?;
+    let minted = asset.is_minted();
+    touch.save(deps.storage)?;
+    if minted && !repaid.is_zero() {
+        response = response.add_message(cw20_msg(
+            &payment.denom,
+            &Cw20ExecuteMsg::Burn { amount: repaid },
+        )?);
+    }
+    if !refund.is_zero() {
+        response = response.add_message(send_tokens(&payment.denom, refund, &payment.payer)?);
+    }
+    Ok(response
+        .add_attribute("amount", repaid)
+        .add_attribute("refund", refund)
+        .add_attribute("payer", payment.payer))
+}

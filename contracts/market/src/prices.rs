@@ -1,0 +1,157 @@
+//! Prices: one batched `prices` query to the oracle per message. MOET's price is 1 by
+//! definition and is never asked for.
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{Addr, Decimal, QuerierWrapper};
+use keel_types::oracle::{PriceResponse, QueryMsg as OracleQueryMsg};
+
+use crate::assets::Assets;
+use crate::error::ContractError;
+use crate::state::AssetId;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AssetPrice {
+    pub price: Decimal,
+    /// The oracle's TWAP when valid.
+    pub twap: Option<Decimal>,
+}
+
+impl AssetPrice {
+    pub const ONE: AssetPrice = AssetPrice {
+        price: Decimal::one(),
+        twap: None,
+    };
+
+    /// Collateral valued conservatively: `min(price, twap)`.
+    pub fn collateral(&self, conservative: bool) -> Decimal {
+        match (conservative, self.twap) {
+            (true, Some(twap)) => self.price.min(twap),
+            _ => self.price,
+        }
+    }
+
+    /// Debt valued conservatively: `max(price, twap)`.
+    pub fn debt(&self, conservative: bool) -> Decimal {
+        match (conservative, self.twap) {
+            (true, Some(twap)) => self.price.max(twap),
+            _ => self.price,
+        }
+    }
+}
+
+/// Prices by asset id.
+#[derive(Clone, Debug, Default)]
+pub struct Prices {
+    by_asset: BTreeMap<AssetId, AssetPrice>,
+}
+
+impl Prices {
+    pub fn get(&self, id: AssetId, denom: &str) -> Result<AssetPrice, ContractError> {
+        self.by_asset
+            .get(&id)
+            .copied()
+            .ok_or_else(|| ContractError::PriceUnavailable {
+                denom: denom.to_string(),
+            })
+    }
+
+    pub fn insert(&mut self, id: AssetId, price: AssetPrice) {
+        self.by_asset.insert(id, price);
+    }
+}
+
+/// Fetches the prices of `ids` (all loaded in `assets`) in one oracle query. On failure, asks
+/// denom by denom only to name the first one without a valid price (the message fails anyway).
+pub fn fetch_prices(
+    querier: &QuerierWrapper,
+    oracle: &Addr,
+    assets: &Assets,
+    ids: impl IntoIterator<Item = AssetId>,
+) -> Result<Prices, ContractError> {
+    let mut prices = Prices::default();
+    let mut asked: Vec<(AssetId, String)> = vec![];
+    for id in ids {
+        let asset = assets.get(id)?;
+        if asset.is_minted() {
+            prices.insert(id, AssetPrice::ONE);
+        } else if !asked.iter().any(|(a, _)| *a == id) {
+            asked.push((id, asset.denom().to_string()));
+        }
+    }
+    if asked.is_empty() {
+        return Ok(prices);
+    }
+    let denoms: Vec<String> = asked.iter().map(|(_, d)| d.clone()).collect();
+    let answer: Result<Vec<PriceResponse>, _> =
+        querier.query_wasm_smart(oracle, &OracleQueryMsg::Prices { denoms });
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(_) => return Err(first_unavailable(querier, oracle, &asked)),
+    };
+    for (id, denom) in &asked {
+        let found = answer
+            .iter()
+            .find(|p| &p.denom == denom)
+            .filter(|p| !p.price.is_zero())
+            .ok_or_else(|| ContractError::PriceUnavailable {
+                denom: denom.clone(),
+            })?;
+        prices.insert(
+            *id,
+            AssetPrice {
+                price: found.price,
+                twap: found.twap.filter(|t| !t.is_zero()),
+            },
+        );
+    }
+    Ok(prices)
+}
+
+/// The error naming the first denom of `asked` the oracle cannot price.
+fn first_unavailable(
+    querier: &QuerierWrapper,
+    oracle: &Addr,
+    asked: &[(AssetId, String)],
+) -> ContractError {
+    for (_, denom) in asked {
+        let one: Result<PriceResponse, _> = querier.query_wasm_smart(
+            oracle,
+            &OracleQueryMsg::Price {
+                denom: denom.clone(),
+            },
+        );
+        if one.is_err() {
+            return ContractError::PriceUnavailable {
+                denom: denom.clone(),
+            };
+        }
+    }
+    ContractError::PriceUnavailable {
+        denom: asked.first().map(|(_, d)| d.clone()).unwrap_or_default(),
+    }
+}
+
+/// Like `fetch_prices` for queries that must not fail for want of a price: returns what could
+/// be priced and the first denom that could not.
+pub fn fetch_prices_lenient(
+    querier: &QuerierWrapper,
+    oracle: &Addr,
+    assets: &Assets,
+    ids: &[AssetId],
+) -> Result<(Prices, Option<String>), ContractError> {
+    match fetch_prices(querier, oracle, assets, ids.iter().copied()) {
+        Ok(prices) => Ok((prices, None)),
+        Err(ContractError::PriceUnavailable { denom }) => {
+            let mut prices = Prices::default();
+            for id in ids {
+                if let Ok(one) = fetch_prices(querier, oracle, assets, [*id]) {
+                    if let Ok(p) = one.get(*id, "") {
+                        prices.insert(*id, p);
+                    }
+                }
+            }
+            Ok((prices, Some(denom)))
+        }
+        Err(e) => Err(e),
+    }
+}

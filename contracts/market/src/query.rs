@@ -1,0 +1,424 @@
+//! Queries (SPEC 3.8). Every figure is accrued to the current block time; a position query
+//! never fails for want of a price.
+use cosmwasm_std::{Addr, Decimal, Decimal256, Deps, Env, Order, StdResult, Uint128};
+use cw_storage_plus::Bound;
+use keel_math::{
+    band, borrow_to_target, to_underlying_down, to_underlying_up, value_down, value_up,
+};
+use keel_types::market::{
+    AssetResponse, ConfigResponse, HealthResponse, LiquidatablePositionsResponse,
+    LiquidationContextResponse, MaxBorrowResponse, PositionBalance, PositionResponse,
+    SimulateAction,
+};
+
+use crate::assets::{Assets, LoadedAsset};
+use crate::error::ContractError;
+use crate::execute::automation::stored_to_automation;
+use crate::position::{
+    self, asset_ids, bounds, collateral_amount, debt_amount, health, load_position,
+    load_position_assets, Pricing,
+};
+use crate::prices::{fetch_prices, fetch_prices_lenient, Prices};
+use crate::state::{AssetId, Position, PositionId, CONFIG, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
+
+const DEFAULT_LIMIT: u32 = 10;
+const MAX_LIMIT: u32 = 100;
+
+fn limit(limit: Option<u32>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize
+}
+
+pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+    let c = CONFIG.load(deps.storage)?;
+    let moet_denom = match c.moet {
+        Some(id) => Some(crate::state::ASSET_INFO.load(deps.storage, id)?.denom),
+        None => None,
+    };
+    Ok(ConfigResponse {
+        owner: c.owner,
+        pending_owner: c.pending_owner,
+        oracle: c.oracle,
+        liquidator: c.liquidator,
+        guardian: c.guardian,
+        treasury: c.treasury,
+        default_health: c.default_health,
+        borrow_health_floor: c.borrow_health_floor,
+        min_debt_value: c.min_debt_value,
+        dust_debt_value: c.dust_debt_value,
+        max_close_factor: c.max_close_factor,
+        max_liquidation_bonus: c.max_liquidation_bonus,
+        max_position_assets: c.max_position_assets,
+        moet_denom,
+    })
+}
+
+fn asset_response(asset: &LoadedAsset) -> Result<AssetResponse, ContractError> {
+    Ok(AssetResponse {
+        denom: asset.denom().to_string(),
+        params: asset.info.params.clone(),
+        supply_index: asset.state.supply_index,
+        borrow_index: asset.state.borrow_index,
+        total_supply: asset.total_supply()?,
+        total_debt: asset.total_debt()?,
+        reserves: asset.reserves(),
+        deficit: asset.state.deficit,
+        utilization: if asset.is_minted() {
+            Decimal::zero()
+        } else {
+            asset.utilization()?
+        },
+        borrow_rate: asset.borrow_rate()?,
+        supply_rate: asset.supply_rate()?,
+        last_updated: asset.state.last_updated,
+    })
+}
+
+pub fn asset(deps: Deps, env: Env, denom: String) -> Result<AssetResponse, ContractError> {
+    let mut assets = Assets::new(env.block.time.seconds());
+    let id = assets.load_denom(deps.storage, &denom)?;
+    asset_response(assets.get(id)?)
+}
+
+pub fn assets(
+    deps: Deps,
+    env: Env,
+    start_after: Option<String>,
+    limit_: Option<u32>,
+) -> Result<Vec<AssetResponse>, ContractError> {
+    let mut assets = Assets::new(env.block.time.seconds());
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let ids: Vec<AssetId> = DENOM_IDS
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit(limit_))
+        .map(|r| r.map(|(_, id)| id))
+        .collect::<StdResult<_>>()?;
+    ids.into_iter()
+        .map(|id| {
+            assets.load(deps.storage, id)?;
+            asset_response(assets.get(id)?)
+        })
+        .collect()
+}
+
+/// The response for a position, given its loaded assets and whatever prices are available.
+fn position_response(
+    position_id: PositionId,
+    position: &Position,
+    assets: &Assets,
+    prices: &Prices,
+    price_error: Option<String>,
+    config: &crate::state::Config,
+) -> Result<PositionResponse, ContractError> {
+    let mut collateral = vec![];
+    for b in &position.collateral {
+        let asset = assets.get(b.asset)?;
+        let amount = to_underlying_down(b.scaled, asset.state.supply_index)?;
+        if amount.is_zero() {
+            continue;
+        }
+        let value = match prices.get(b.asset, asset.denom()) {
+            Ok(p) => Some(value_down(amount, asset.decimals(), p.price)?),
+            Err(_) => None,
+        };
+        collateral.push(PositionBalance {
+            denom: asset.denom().to_string(),
+            amount,
+            value,
+        });
+    }
+    let mut debt = vec![];
+    for b in &position.debt {
+        let asset = assets.get(b.asset)?;
+        let amount = to_underlying_up(b.scaled, asset.state.borrow_index)?;
+        if amount.is_zero() {
+            continue;
+        }
+        let value = match prices.get(b.asset, asset.denom()) {
+            Ok(p) => Some(value_up(amount, asset.decimals(), p.price)?),
+            Err(_) => None,
+        };
+        debt.push(PositionBalance {
+            denom: asset.denom().to_string(),
+            amount,
+            value,
+        });
+    }
+    let health = match price_error {
+        Some(_) => None,
+        None => {
+            let h = health(position, assets, prices, Pricing::Spot)?;
+            let band = band(&h, bounds(position, config));
+            Some(HealthResponse {
+                effective_collateral: h.effective_collateral,
+                liquidation_limit: h.liquidation_limit,
+                effective_debt: h.effective_debt,
+                health_factor: h.health_factor,
+                liquidation_health_factor: h.liquidation_health_factor,
+                borrow_limit_used: h.borrow_limit_used,
+                band,
+            })
+        }
+    };
+    Ok(PositionResponse {
+        position_id,
+        owner: position.owner.clone(),
+        collateral,
+        debt,
+        health,
+        automation: position.automation.as_ref().map(stored_to_automation),
+        price_error,
+    })
+}
+
+/// Responses for several positions with one oracle query for all their assets.
+fn position_responses(
+    deps: Deps,
+    env: &Env,
+    positions: Vec<(PositionId, Position)>,
+) -> Result<Vec<PositionResponse>, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let mut assets = Assets::new(env.block.time.seconds());
+    let mut ids: Vec<AssetId> = vec![];
+    for (_, p) in &positions {
+        load_position_assets(deps.storage, p, &mut assets)?;
+        for id in asset_ids(p) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let (prices, batch_error) = fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids)?;
+    positions
+        .iter()
+        .map(|(id, p)| {
+            // Only a position that holds the unpriced denom reports it.
+            let error = batch_error.as_ref().and_then(|_| {
+                asset_ids(p).into_iter().find_map(|a| {
+                    let asset = assets.get(a).ok()?;
+                    prices
+                        .get(a, asset.denom())
+                        .is_err()
+                        .then(|| asset.denom().to_string())
+                })
+            });
+            position_response(*id, p, &assets, &prices, error, &config)
+        })
+        .collect()
+}
+
+pub fn position(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+) -> Result<PositionResponse, ContractError> {
+    let position = load_position(deps.storage, position_id)?;
+    let mut all = position_responses(deps, &env, vec![(position_id, position)])?;
+    all.pop()
+        .ok_or(ContractError::PositionNotFound { position_id })
+}
+
+pub fn positions(
+    deps: Deps,
+    env: Env,
+    owner: Option<String>,
+    start_after: Option<PositionId>,
+    limit_: Option<u32>,
+) -> Result<Vec<PositionResponse>, ContractError> {
+    let start = start_after.map(Bound::exclusive);
+    let list: Vec<(PositionId, Position)> = match owner {
+        Some(owner) => {
+            let owner: Addr = deps.api.addr_validate(&owner)?;
+            let ids: Vec<PositionId> = OWNER_POSITIONS
+                .prefix(&owner)
+                .keys(deps.storage, start, None, Order::Ascending)
+                .take(limit(limit_))
+                .collect::<StdResult<_>>()?;
+            ids.into_iter()
+                .map(|id| Ok((id, load_position(deps.storage, id)?)))
+                .collect::<Result<_, ContractError>>()?
+        }
+        None => POSITIONS
+            .range(deps.storage, start, None, Order::Ascending)
+            .take(limit(limit_))
+            .collect::<StdResult<_>>()?,
+    };
+    position_responses(deps, &env, list)
+}
+
+pub fn liquidatable_positions(
+    deps: Deps,
+    env: Env,
+    start_after: Option<PositionId>,
+    limit_: Option<u32>,
+) -> Result<LiquidatablePositionsResponse, ContractError> {
+    let start = start_after.map(Bound::exclusive);
+    let scanned: Vec<(PositionId, Position)> = POSITIONS
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit(limit_))
+        .collect::<StdResult<_>>()?;
+    let last_scanned = scanned.last().map(|(id, _)| *id);
+    let with_debt = scanned
+        .into_iter()
+        .filter(|(_, p)| !p.debt.is_empty())
+        .collect();
+    let positions = position_responses(deps, &env, with_debt)?
+        .into_iter()
+        .filter(|p| {
+            p.health
+                .as_ref()
+                .and_then(|h| h.liquidation_health_factor)
+                .map(|lhf| lhf < Decimal256::one())
+                .unwrap_or(false)
+        })
+        .collect();
+    Ok(LiquidatablePositionsResponse {
+        positions,
+        last_scanned,
+    })
+}
+
+/// Loads a position with its assets and `extra` denoms, and prices them in one query.
+fn load_priced(
+    deps: Deps,
+    env: &Env,
+    position_id: PositionId,
+    extra: &[&str],
+) -> Result<(crate::state::Config, Position, Assets, Prices, Vec<AssetId>), ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let position = load_position(deps.storage, position_id)?;
+    let mut assets = Assets::new(env.block.time.seconds());
+    load_position_assets(deps.storage, &position, &mut assets)?;
+    let mut ids = asset_ids(&position);
+    let mut extra_ids = vec![];
+    for denom in extra {
+        let id = assets.load_denom(deps.storage, denom)?;
+        extra_ids.push(id);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let prices = fetch_prices(&deps.querier, &config.oracle, &assets, ids)?;
+    Ok((config, position, assets, prices, extra_ids))
+}
+
+/// Borrowable amounts: to the position's target health at `price`, and down to the borrow
+/// floor at conservative prices; both within the pool's cash and the borrow cap.
+pub fn max_borrow(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+    denom: String,
+) -> Result<MaxBorrowResponse, ContractError> {
+    let (config, position, assets, prices, ids) = load_priced(deps, &env, position_id, &[&denom])?;
+    let id = ids.first().copied().ok_or(ContractError::UnknownAsset {
+        denom: denom.clone(),
+    })?;
+    let asset = assets.get(id)?;
+    let price = prices.get(id, &denom)?;
+    let params = &asset.info.params;
+    let spot = health(&position, &assets, &prices, Pricing::Spot)?;
+    let safe = health(&position, &assets, &prices, Pricing::Conservative)?;
+    let at_target = borrow_to_target(
+        spot.effective_collateral,
+        spot.effective_debt,
+        bounds(&position, &config).target,
+        params.decimals,
+        price.price,
+        params.borrow_factor,
+    )?;
+    let at_floor = borrow_to_target(
+        safe.effective_collateral,
+        safe.effective_debt,
+        config.borrow_health_floor,
+        params.decimals,
+        price.debt(true),
+        params.borrow_factor,
+    )?;
+    let mut room = Uint128::MAX;
+    if !asset.is_minted() {
+        room = asset.state.cash;
+    }
+    if let Some(cap) = params.borrow_cap {
+        room = room.min(cap.saturating_sub(asset.total_debt()?));
+    }
+    if !params.borrow_enabled {
+        room = Uint128::zero();
+    }
+    Ok(MaxBorrowResponse {
+        at_target: at_target.min(room),
+        at_floor: at_floor.min(room),
+    })
+}
+
+/// The position after `actions`, applied to a copy with the market's own bookkeeping.
+pub fn simulate(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+    actions: Vec<SimulateAction>,
+) -> Result<PositionResponse, ContractError> {
+    let denoms: Vec<&str> = actions
+        .iter()
+        .map(|a| match a {
+            SimulateAction::Deposit { denom, .. }
+            | SimulateAction::Withdraw { denom, .. }
+            | SimulateAction::Borrow { denom, .. }
+            | SimulateAction::Repay { denom, .. } => denom.as_str(),
+        })
+        .collect();
+    let (config, mut position, mut assets, prices, ids) =
+        load_priced(deps, &env, position_id, &denoms)?;
+    for (action, id) in actions.iter().zip(ids) {
+        let asset = assets.get_mut(id)?;
+        match action {
+            SimulateAction::Deposit { amount, .. } => {
+                position::deposit(&mut position, asset, *amount)?;
+            }
+            SimulateAction::Withdraw { amount, .. } => {
+                let held = collateral_amount(&position, asset)?;
+                let take = (*amount < held).then_some(*amount);
+                position::withdraw(&mut position, position_id, asset, take)?;
+            }
+            SimulateAction::Borrow { amount, .. } => {
+                position::borrow(&mut position, asset, *amount)?;
+            }
+            SimulateAction::Repay { amount, .. } => {
+                position::repay(&mut position, asset, *amount)?;
+            }
+        }
+    }
+    position_response(position_id, &position, &assets, &prices, None, &config)
+}
+
+/// What a liquidator needs, at spot prices, in one query.
+pub fn liquidation_context(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+    debt_denom: String,
+    collateral_denom: String,
+) -> Result<LiquidationContextResponse, ContractError> {
+    let (config, position, assets, prices, ids) =
+        load_priced(deps, &env, position_id, &[&debt_denom, &collateral_denom])?;
+    let (debt_id, coll_id) = match ids.as_slice() {
+        [d, c] => (*d, *c),
+        _ => return Err(ContractError::UnknownAsset { denom: debt_denom }),
+    };
+    let h = health(&position, &assets, &prices, Pricing::Spot)?;
+    let lhf = h.liquidation_health_factor;
+    let debt_asset = assets.get(debt_id)?;
+    let coll_asset = assets.get(coll_id)?;
+    Ok(LiquidationContextResponse {
+        liquidatable: lhf.map(|l| l < Decimal256::one()).unwrap_or(false),
+        liquidation_health_factor: lhf,
+        debt_amount: debt_amount(&position, debt_asset)?,
+        debt_decimals: debt_asset.decimals(),
+        debt_price: prices.get(debt_id, &debt_denom)?.price,
+        collateral_amount: collateral_amount(&position, coll_asset)?,
+        collateral_decimals: coll_asset.decimals(),
+        collateral_price: prices.get(coll_id, &collateral_denom)?.price,
+        dust_debt_value: config.dust_debt_value,
+        max_close_factor: config.max_close_factor,
+        max_liquidation_bonus: config.max_liquidation_bonus,
+    })
+}
