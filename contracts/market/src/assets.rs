@@ -121,7 +121,7 @@ impl LoadedAsset {
         if now <= self.state.last_updated {
             return Ok(());
         }
-        let dt = now - self.state.last_updated;
+        let dt = now.saturating_sub(self.state.last_updated);
         let out = accrue(&AccrualInput {
             supply_index: self.state.supply_index,
             borrow_index: self.state.borrow_index,

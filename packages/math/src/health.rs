@@ -287,3 +287,291 @@ fn to_target(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn dec256(s: &str) -> Decimal256 {
+        Decimal256::from_str(s).unwrap()
+    }
+    fn coll(value: &str, cf: &str, lt: &str) -> CollateralItem {
+        CollateralItem {
+            value: dec256(value),
+            collateral_factor: dec(cf),
+            liquidation_threshold: dec(lt),
+        }
+    }
+    fn debt(value: &str, bf: &str) -> DebtItem {
+        DebtItem {
+            value: dec256(value),
+            borrow_factor: dec(bf),
+        }
+    }
+    fn bounds() -> HealthBounds {
+        HealthBounds {
+            min: dec("1.1"),
+            target: dec("1.3"),
+            max: dec("1.5"),
+        }
+    }
+    /// A health with only the two factors set, for `band`.
+    fn hf(hf: Option<&str>, lhf: Option<&str>) -> Health {
+        Health {
+            effective_collateral: Decimal256::zero(),
+            liquidation_limit: Decimal256::zero(),
+            effective_debt: Decimal256::zero(),
+            health_factor: hf.map(dec256),
+            liquidation_health_factor: lhf.map(dec256),
+            borrow_limit_used: None,
+        }
+    }
+
+    #[test]
+    fn eth_against_moet() {
+        // 1.5 ETH at 2000 (CF 0.8, LT 0.85) against 2000 MOET.
+        let h = compute_health(&[coll("3000", "0.8", "0.85")], &[debt("2000", "1")]).unwrap();
+        assert_eq!(h.effective_collateral, dec256("2400"));
+        assert_eq!(h.liquidation_limit, dec256("2550"));
+        assert_eq!(h.effective_debt, dec256("2000"));
+        assert_eq!(h.health_factor, Some(dec256("1.2")));
+        assert_eq!(h.liquidation_health_factor, Some(dec256("1.275")));
+        assert_eq!(h.borrow_limit_used, Some(dec256("0.833333333333333334")));
+        assert_eq!(band(&h, &bounds()), Band::BelowTarget);
+    }
+
+    #[test]
+    fn several_assets_and_borrow_factor() {
+        let h = compute_health(
+            &[coll("3000", "0.8", "0.85"), coll("1000", "0.5", "0.6")],
+            &[debt("1000", "1"), debt("500", "1.2")],
+        )
+        .unwrap();
+        assert_eq!(h.effective_collateral, dec256("2900"));
+        assert_eq!(h.liquidation_limit, dec256("3150"));
+        assert_eq!(h.effective_debt, dec256("1600"));
+        assert_eq!(h.health_factor, Some(dec256("1.8125")));
+        assert_eq!(h.liquidation_health_factor, Some(dec256("1.96875")));
+        assert_eq!(band(&h, &bounds()), Band::Overcollateralized);
+    }
+
+    #[test]
+    fn rounding_directions() {
+        // 1e-18 * 0.5 rounds down to 0; 1e-18 * 1.5 rounds up to 2e-18.
+        let h = compute_health(
+            &[coll("0.000000000000000001", "0.5", "0.5")],
+            &[debt("0.000000000000000001", "1.5")],
+        )
+        .unwrap();
+        assert_eq!(h.effective_collateral, Decimal256::zero());
+        assert_eq!(h.effective_debt, Decimal256::raw(2));
+        // Sums are exact before rounding: 3 * (1e-18 * 0.5) = 1.5e-18 -> 1e-18.
+        let c = coll("0.000000000000000001", "0.5", "0.5");
+        let h = compute_health(&[c.clone(), c.clone(), c], &[debt("3", "1")]).unwrap();
+        assert_eq!(h.effective_collateral, Decimal256::raw(1));
+        // 2/3 down for HF, 3/2 up... and 1/3 up for borrow_limit_used.
+        let h = compute_health(&[coll("3", "1", "1")], &[debt("2", "1")]).unwrap();
+        assert_eq!(h.health_factor, Some(dec256("1.5")));
+        let h = compute_health(&[coll("3", "1", "1")], &[debt("1", "1")]).unwrap();
+        assert_eq!(h.borrow_limit_used, Some(dec256("0.333333333333333334")));
+        let h = compute_health(&[coll("2", "1", "1")], &[debt("3", "1")]).unwrap();
+        assert_eq!(h.health_factor, Some(dec256("0.666666666666666666")));
+    }
+
+    #[test]
+    fn no_debt_and_no_collateral() {
+        let h = compute_health(&[coll("100", "0.8", "0.9")], &[]).unwrap();
+        assert_eq!(h.health_factor, None);
+        assert_eq!(h.liquidation_health_factor, None);
+        assert_eq!(h.borrow_limit_used, Some(Decimal256::zero()));
+        assert_eq!(band(&h, &bounds()), Band::Overcollateralized);
+        // Nothing at all: no debt.
+        let h = compute_health(&[], &[]).unwrap();
+        assert_eq!(h.health_factor, None);
+        assert_eq!(h.borrow_limit_used, Some(Decimal256::zero()));
+        assert_eq!(band(&h, &bounds()), Band::Overcollateralized);
+        // Debt and no collateral.
+        let h = compute_health(&[], &[debt("5", "1")]).unwrap();
+        assert_eq!(h.health_factor, Some(Decimal256::zero()));
+        assert_eq!(h.liquidation_health_factor, Some(Decimal256::zero()));
+        assert_eq!(h.borrow_limit_used, None);
+        assert_eq!(band(&h, &bounds()), Band::Liquidatable);
+        // A debt whose weighted value rounds to zero counts as no debt.
+        let h = compute_health(&[], &[debt("0", "1")]).unwrap();
+        assert_eq!(h.health_factor, None);
+    }
+
+    #[test]
+    fn huge_ratio_saturates() {
+        let h = compute_health(
+            &[CollateralItem {
+                value: Decimal256::MAX,
+                collateral_factor: Decimal::one(),
+                liquidation_threshold: Decimal::one(),
+            }],
+            &[debt("0.000000000000000001", "1")],
+        )
+        .unwrap();
+        assert_eq!(h.health_factor, Some(Decimal256::MAX));
+        assert_eq!(h.borrow_limit_used, Some(Decimal256::raw(1)));
+    }
+
+    #[test]
+    fn bands_first_match() {
+        let b = bounds();
+        // LHF < 1 wins over everything.
+        assert_eq!(band(&hf(Some("2"), Some("0.99")), &b), Band::Liquidatable);
+        assert_eq!(band(&hf(Some("1.05"), Some("1")), &b), Band::AtRisk);
+        assert_eq!(band(&hf(Some("1.1"), Some("1.2")), &b), Band::BelowTarget);
+        assert_eq!(band(&hf(Some("1.29"), Some("1.4")), &b), Band::BelowTarget);
+        assert_eq!(band(&hf(Some("1.3"), Some("1.4")), &b), Band::Healthy);
+        assert_eq!(band(&hf(Some("1.5"), Some("1.6")), &b), Band::Healthy);
+        assert_eq!(
+            band(&hf(Some("1.500000000000000001"), Some("1.6")), &b),
+            Band::Overcollateralized
+        );
+        assert_eq!(band(&hf(None, None), &b), Band::Overcollateralized);
+    }
+
+    #[test]
+    fn bounds_validation() {
+        bounds().validate().unwrap();
+        let with = |min: &str, target: &str, max: &str| HealthBounds {
+            min: dec(min),
+            target: dec(target),
+            max: dec(max),
+        };
+        for (b, needle) in [
+            (with("1", "1.3", "1.5"), "min"),
+            (with("0.9", "1.3", "1.5"), "min"),
+            (with("1.3", "1.3", "1.5"), "target"),
+            (with("1.4", "1.3", "1.5"), "target"),
+            (with("1.1", "1.5", "1.5"), "max"),
+            (with("1.1", "1.5", "1.4"), "max"),
+        ] {
+            match b.validate() {
+                Err(MathError::InvalidHealthBounds(msg)) => assert!(msg.contains(needle), "{msg}"),
+                other => panic!("{b:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn borrow_to_target_examples() {
+        let one = Decimal::one();
+        let t = dec("1.3");
+        // C = 2400, no debt: 2400 / 1.3 = 1846.153846153.. MOET (6 decimals), rounded down.
+        assert_eq!(
+            borrow_to_target(dec256("2400"), Decimal256::zero(), t, 6, one, one).unwrap(),
+            Uint128::new(1_846_153_846)
+        );
+        assert_eq!(
+            borrow_to_target(dec256("2400"), dec256("1000"), t, 6, one, one).unwrap(),
+            Uint128::new(846_153_846)
+        );
+        // Price 2 and BF 1.2 (18 decimals): 846.153846.. / 2.4 = 352.564102564102564102|56..
+        assert_eq!(
+            borrow_to_target(dec256("2400"), dec256("1000"), t, 18, dec("2"), dec("1.2")).unwrap(),
+            Uint128::new(352_564_102_564_102_564_102)
+        );
+        // At or below target: nothing.
+        assert_eq!(
+            borrow_to_target(dec256("1300"), dec256("1000"), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        assert_eq!(
+            borrow_to_target(dec256("1200"), dec256("1000"), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        assert_eq!(
+            borrow_to_target(Decimal256::zero(), Decimal256::zero(), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        // Borrowing it reaches HF >= target.
+        let x = borrow_to_target(dec256("2400"), dec256("1000"), t, 6, one, one).unwrap();
+        let d = dec256("1000") + Decimal256::from_ratio(x, 1_000_000u128);
+        assert!(dec256("2400") / d >= Decimal256::from(t));
+        // Errors.
+        assert_eq!(
+            borrow_to_target(
+                dec256("2400"),
+                Decimal256::zero(),
+                Decimal::zero(),
+                6,
+                one,
+                one
+            ),
+            Err(MathError::DivideByZero("borrow_to_target"))
+        );
+        assert_eq!(
+            borrow_to_target(
+                dec256("2400"),
+                Decimal256::zero(),
+                t,
+                6,
+                Decimal::zero(),
+                one
+            ),
+            Err(MathError::DivideByZero("borrow_to_target"))
+        );
+        // Beyond u128: saturates.
+        assert_eq!(
+            borrow_to_target(
+                Decimal256::MAX,
+                Decimal256::zero(),
+                t,
+                18,
+                Decimal::raw(1),
+                one
+            )
+            .unwrap(),
+            Uint128::MAX
+        );
+    }
+
+    #[test]
+    fn repay_to_target_examples() {
+        let one = Decimal::one();
+        let t = dec("1.3");
+        // C = 2400, D = 2000: 2000 - 1846.153846153.. = 153.846153846.. rounded up.
+        assert_eq!(
+            repay_to_target(dec256("2400"), dec256("2000"), t, 6, one, one).unwrap(),
+            Uint128::new(153_846_154)
+        );
+        // Price 2 and BF 1.2: 153.846153.. / 2.4 = 64.102564102564102564|10.. rounded up.
+        assert_eq!(
+            repay_to_target(dec256("2400"), dec256("2000"), t, 18, dec("2"), dec("1.2")).unwrap(),
+            Uint128::new(64_102_564_102_564_102_565)
+        );
+        // Repaying it reaches HF >= target.
+        let x = repay_to_target(dec256("2400"), dec256("2000"), t, 6, one, one).unwrap();
+        let d = dec256("2000") - Decimal256::from_ratio(x, 1_000_000u128);
+        assert!(dec256("2400") / d >= Decimal256::from(t));
+        // At or above target: nothing (also with no debt at all).
+        assert_eq!(
+            repay_to_target(dec256("2600"), dec256("2000"), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        assert_eq!(
+            repay_to_target(dec256("2700"), dec256("2000"), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        assert_eq!(
+            repay_to_target(dec256("2700"), Decimal256::zero(), t, 6, one, one).unwrap(),
+            Uint128::zero()
+        );
+        // No collateral: the whole effective debt.
+        assert_eq!(
+            repay_to_target(Decimal256::zero(), dec256("12"), t, 6, one, dec("1.5")).unwrap(),
+            Uint128::new(8_000_000)
+        );
+        assert_eq!(
+            repay_to_target(dec256("1"), dec256("2"), t, 6, Decimal::zero(), one),
+            Err(MathError::DivideByZero("repay_to_target"))
+        );
+    }
+}

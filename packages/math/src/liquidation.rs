@@ -123,3 +123,182 @@ pub fn liquidation_amounts(input: &LiquidationInput) -> Result<LiquidationAmount
         seize,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// 1000 MOET (6 decimals) of debt against 10 ETH (18 decimals) at 2000; 20% / 3%.
+    fn base() -> LiquidationInput {
+        LiquidationInput {
+            debt_amount: Uint128::new(1_000_000_000),
+            debt_decimals: 6,
+            debt_price: Decimal::one(),
+            collateral_amount: Uint128::new(10_000_000_000_000_000_000),
+            collateral_decimals: 18,
+            collateral_price: dec("2000"),
+            close_factor: dec("0.2"),
+            bonus: dec("0.03"),
+            dust_debt_value: Decimal256::from_str("10").unwrap(),
+            offered: Uint128::new(500_000_000),
+        }
+    }
+
+    #[test]
+    fn spec_example() {
+        let out = liquidation_amounts(&base()).unwrap();
+        assert_eq!(out.max_repay, Uint128::new(200_000_000));
+        assert_eq!(out.repay, Uint128::new(200_000_000));
+        // 200 * 1.03 / 2000 = 0.103 ETH.
+        assert_eq!(out.seize, Uint128::new(103_000_000_000_000_000));
+    }
+
+    #[test]
+    fn offered_less_than_max() {
+        let out = liquidation_amounts(&LiquidationInput {
+            offered: Uint128::new(50_000_000),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(200_000_000));
+        assert_eq!(out.repay, Uint128::new(50_000_000));
+        assert_eq!(out.seize, Uint128::new(25_750_000_000_000_000));
+    }
+
+    #[test]
+    fn seize_rounds_down_across_decimals() {
+        // BTC with 8 decimals at 60000: 200 * 1.03 / 60000 = 0.00343333.. BTC -> 343333 sats.
+        let out = liquidation_amounts(&LiquidationInput {
+            collateral_amount: Uint128::new(100_000_000),
+            collateral_decimals: 8,
+            collateral_price: dec("60000"),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.repay, Uint128::new(200_000_000));
+        assert_eq!(out.seize, Uint128::new(343_333));
+        // A debt asset with more decimals than the collateral: 18-decimal debt at 0.5,
+        // 6-decimal collateral at 3: 1e18 * 0.5 * 1.03 / 3 = 0.171666.. -> 171666.
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::new(10_000_000_000_000_000_000),
+            debt_decimals: 18,
+            debt_price: dec("0.5"),
+            collateral_amount: Uint128::new(1_000_000_000),
+            collateral_decimals: 6,
+            collateral_price: dec("3"),
+            offered: Uint128::new(1_000_000_000_000_000_000),
+            dust_debt_value: Decimal256::zero(),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(2_000_000_000_000_000_000));
+        assert_eq!(out.repay, Uint128::new(1_000_000_000_000_000_000));
+        assert_eq!(out.seize, Uint128::new(171_666));
+    }
+
+    #[test]
+    fn capped_to_collateral() {
+        // Only 0.05 ETH left: seize it all for ceil(0.05 * 2000 / 1.03) = 97.087378|64.. MOET.
+        let out = liquidation_amounts(&LiquidationInput {
+            collateral_amount: Uint128::new(50_000_000_000_000_000),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(200_000_000));
+        assert_eq!(out.seize, Uint128::new(50_000_000_000_000_000));
+        assert_eq!(out.repay, Uint128::new(97_087_379));
+        // No collateral at all: nothing.
+        let out = liquidation_amounts(&LiquidationInput {
+            collateral_amount: Uint128::zero(),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.repay, Uint128::zero());
+        assert_eq!(out.seize, Uint128::zero());
+    }
+
+    #[test]
+    fn dust_debt_is_repaid_in_full() {
+        // 12 MOET: 9.6 would be left, below the dust value 10: everything may be repaid.
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::new(12_000_000),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(12_000_000));
+        assert_eq!(out.repay, Uint128::new(12_000_000));
+        assert_eq!(out.seize, Uint128::new(6_180_000_000_000_000));
+        // 12.5 MOET leaves exactly 10: not dust.
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::new(12_500_000),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(2_500_000));
+        // Dust value 0 disables the rule, even for a tiny debt.
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::new(7),
+            dust_debt_value: Decimal256::zero(),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.max_repay, Uint128::new(1));
+    }
+
+    #[test]
+    fn zero_offer_and_zero_debt() {
+        let out = liquidation_amounts(&LiquidationInput {
+            offered: Uint128::zero(),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!((out.repay, out.seize), (Uint128::zero(), Uint128::zero()));
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::zero(),
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(
+            (out.max_repay, out.repay, out.seize),
+            (Uint128::zero(), Uint128::zero(), Uint128::zero())
+        );
+    }
+
+    #[test]
+    fn extremes_do_not_overflow() {
+        // u128::MAX of an 18-decimal debt at 1e12 against a 0-decimal collateral at 1e-12.
+        let out = liquidation_amounts(&LiquidationInput {
+            debt_amount: Uint128::MAX,
+            debt_decimals: 0,
+            debt_price: dec("1000000000000"),
+            collateral_amount: Uint128::MAX,
+            collateral_decimals: 18,
+            collateral_price: Decimal::raw(1_000_000),
+            offered: Uint128::MAX,
+            ..base()
+        })
+        .unwrap();
+        assert_eq!(out.seize, Uint128::MAX);
+        assert!(out.repay < out.max_repay);
+        assert!(out.repay > Uint128::zero());
+    }
+
+    #[test]
+    fn zero_prices() {
+        for (p_debt, p_coll) in [(Decimal::zero(), dec("1")), (dec("1"), Decimal::zero())] {
+            assert_eq!(
+                liquidation_amounts(&LiquidationInput {
+                    debt_price: p_debt,
+                    collateral_price: p_coll,
+                    ..base()
+                }),
+                Err(MathError::DivideByZero("liquidation_amounts"))
+            );
+        }
+    }
+}

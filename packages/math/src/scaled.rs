@@ -75,7 +75,7 @@ fn to_scaled(
 
 /// `scaled * index.atomics / SCALE`: the underlying amount in 18-decimal atomics of a base
 /// unit, rounded down or up. A zero index is an error here too (an index never reaches 0).
-fn to_underlying_atomics(
+pub(crate) fn to_underlying_atomics(
     scaled: Uint128,
     index: Decimal256,
     up: bool,
@@ -92,4 +92,117 @@ fn to_underlying_atomics(
         div_floor512(num, den, ctx)?
     };
     to_u256(q, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal256 {
+        Decimal256::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn index_one() {
+        let one = Decimal256::one();
+        let a = Uint128::new(1_234_567);
+        assert_eq!(
+            to_scaled_down(a, one).unwrap(),
+            Uint128::new(1_234_567_000_000)
+        );
+        assert_eq!(
+            to_scaled_up(a, one).unwrap(),
+            Uint128::new(1_234_567_000_000)
+        );
+        let s = Uint128::new(1_234_567_000_000);
+        assert_eq!(to_underlying_down(s, one).unwrap(), a);
+        assert_eq!(to_underlying_up(s, one).unwrap(), a);
+        assert_eq!(to_underlying_exact(s, one).unwrap(), dec("1234567"));
+    }
+
+    #[test]
+    fn rounding_directions() {
+        // index 3: 10 base units -> 3_333_333.33.. scaled.
+        let i = dec("3");
+        let a = Uint128::new(10);
+        assert_eq!(to_scaled_down(a, i).unwrap(), Uint128::new(3_333_333));
+        assert_eq!(to_scaled_up(a, i).unwrap(), Uint128::new(3_333_334));
+        // 3_333_333 scaled at index 3 = 9.999999 base units.
+        let s = Uint128::new(3_333_333);
+        assert_eq!(to_underlying_down(s, i).unwrap(), Uint128::new(9));
+        assert_eq!(to_underlying_up(s, i).unwrap(), Uint128::new(10));
+        assert_eq!(to_underlying_exact(s, i).unwrap(), dec("9.999999"));
+        // 3_333_334 at index 3 = 10.000002.
+        assert_eq!(
+            to_underlying_up(Uint128::new(3_333_334), i).unwrap(),
+            Uint128::new(11)
+        );
+        assert_eq!(
+            to_underlying_down(Uint128::new(3_333_334), i).unwrap(),
+            Uint128::new(10)
+        );
+    }
+
+    #[test]
+    fn one_base_unit_at_large_index() {
+        // SCALE keeps a deposit of 1 at index 1000 non-zero.
+        let i = dec("1000");
+        assert_eq!(
+            to_scaled_down(Uint128::one(), i).unwrap(),
+            Uint128::new(1000)
+        );
+        // Exact index atomics matter: 1.000000000000000001.
+        let i = Decimal256::raw(1_000_000_000_000_000_001);
+        assert_eq!(
+            to_scaled_down(Uint128::new(1_000_000), i).unwrap(),
+            Uint128::new(999_999_999_999)
+        );
+        assert_eq!(
+            to_scaled_up(Uint128::new(1_000_000), i).unwrap(),
+            Uint128::new(1_000_000_000_000)
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let z = Decimal256::zero();
+        let a = Uint128::new(5);
+        assert_eq!(
+            to_scaled_down(a, z),
+            Err(MathError::DivideByZero("to_scaled_down"))
+        );
+        assert_eq!(
+            to_scaled_up(a, z),
+            Err(MathError::DivideByZero("to_scaled_up"))
+        );
+        assert_eq!(
+            to_underlying_down(a, z),
+            Err(MathError::DivideByZero("to_underlying_down"))
+        );
+        assert_eq!(
+            to_underlying_up(a, z),
+            Err(MathError::DivideByZero("to_underlying_up"))
+        );
+        assert_eq!(
+            to_underlying_exact(a, z),
+            Err(MathError::DivideByZero("to_underlying_exact"))
+        );
+        // u128::MAX base units at index 1 need u128::MAX * 1e6 scaled units.
+        assert_eq!(
+            to_scaled_down(Uint128::MAX, Decimal256::one()),
+            Err(MathError::Overflow("to_scaled_down"))
+        );
+        // u128::MAX scaled at index 1e12 is u128::MAX * 1e6 base units.
+        assert_eq!(
+            to_underlying_down(Uint128::MAX, dec("1000000000000")),
+            Err(MathError::Overflow("to_underlying_down"))
+        );
+        // But the exact form fits a Decimal256.
+        assert!(to_underlying_exact(Uint128::MAX, dec("1000000000000")).is_ok());
+        assert_eq!(
+            to_underlying_exact(Uint128::MAX, Decimal256::MAX),
+            Err(MathError::Overflow("to_underlying_exact"))
+        );
+    }
 }

@@ -102,7 +102,7 @@ pub fn seize(
     }
     let collateral_value = value_down(args.collateral_amount, coll_asset.decimals(), coll_price)?;
     let max_value = value_up(args.repay_amount, debt_asset.decimals(), debt_price)?
-        .checked_mul(Decimal256::one() + Decimal256::from(touch.config.max_liquidation_bonus))
+        .checked_mul(Decimal256::one().saturating_add(touch.config.max_liquidation_bonus.into()))
         .map_err(|_| MathError::Overflow("seize"))?;
     if collateral_value > max_value {
         return Err(ContractError::BonusExceeded {
@@ -199,8 +199,8 @@ pub fn write_off_if_empty(touch: &mut Touch) -> Result<Option<Event>, ContractEr
             state.deficit = state.deficit.checked_add(amount)?;
         } else {
             from_reserves = loss.min(state.reserves);
-            state.reserves = state.reserves - from_reserves;
-            from_lenders = loss - from_reserves;
+            state.reserves = state.reserves.saturating_sub(from_reserves);
+            from_lenders = loss.saturating_sub(from_reserves);
             if !from_lenders.is_zero() && !supply.is_zero() {
                 // supply_index' = supply_index * (S - loss) / S, rounded down; never zero, so
                 // that conversions stay defined even if lenders lose everything.
