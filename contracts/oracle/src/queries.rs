@@ -1,0 +1,116 @@
+use cosmwasm_std::{Deps, Order, Storage};
+use cw_storage_plus::Bound;
+use keel_types::oracle::{
+    ConfigResponse, PriceResponse, PriceSource, PriceSourceKind, PriceSourcesResponse,
+};
+
+use crate::error::ContractError;
+use crate::state::{Config, CONFIG, DENOMS, FEEDERS};
+use crate::twap;
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 100;
+
+pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    Ok(ConfigResponse {
+        owner: config.owner.into_string(),
+        pending_owner: config.pending_owner.map(|owner| owner.into_string()),
+        base_denom: config.base_denom,
+        max_age: config.max_age,
+        max_deviation: config.max_deviation,
+        twap_window: config.twap_window,
+    })
+}
+
+/// The price of `denom` from its first valid source. One read of the denom's record, plus its
+/// TWAP ring only when the record shows the TWAP may be valid.
+fn price_of(
+    storage: &dyn Storage,
+    config: &Config,
+    now: u64,
+    denom: String,
+) -> Result<PriceResponse, ContractError> {
+    let Some(state) = DENOMS.may_load(storage, &denom)? else {
+        return Err(ContractError::PriceUnavailable { denom });
+    };
+    let max_age = state.max_age(config);
+    let twap = match &state.accepted {
+        Some(accepted) if twap::may_be_valid(accepted, now, config.twap_window, max_age) => {
+            let observations = twap::load(storage, &denom)?;
+            twap::compute(&observations, now, config.twap_window, max_age)?
+        }
+        _ => None,
+    };
+    for source in &state.sources {
+        let served = match source {
+            PriceSource::Feed {} => state
+                .accepted
+                .as_ref()
+                .filter(|accepted| now.saturating_sub(accepted.time) <= max_age)
+                .map(|accepted| (accepted.price, PriceSourceKind::Feed, accepted.time)),
+            PriceSource::Twap {} => twap
+                .zip(state.accepted.as_ref())
+                .map(|(value, accepted)| (value, PriceSourceKind::Twap, accepted.time)),
+            PriceSource::Fixed { price } => Some((*price, PriceSourceKind::Fixed, now)),
+        };
+        if let Some((price, source, updated_at)) = served {
+            return Ok(PriceResponse {
+                denom,
+                price,
+                twap,
+                source,
+                updated_at,
+            });
+        }
+    }
+    Err(ContractError::PriceUnavailable { denom })
+}
+
+pub fn price(deps: Deps, now: u64, denom: String) -> Result<PriceResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    price_of(deps.storage, &config, now, denom)
+}
+
+/// The prices of `denoms` in order; fails on the first denom without a valid source.
+pub fn prices(
+    deps: Deps,
+    now: u64,
+    denoms: Vec<String>,
+) -> Result<Vec<PriceResponse>, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    denoms
+        .into_iter()
+        .map(|denom| price_of(deps.storage, &config, now, denom))
+        .collect()
+}
+
+pub fn price_sources(
+    deps: Deps,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> Result<Vec<PriceSourcesResponse>, ContractError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
+    let start = start_after.as_deref().map(Bound::exclusive);
+    DENOMS
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit)
+        .map(|item| {
+            let (denom, state) = item?;
+            Ok(PriceSourcesResponse {
+                denom,
+                sources: state.sources,
+                max_age: state.max_age,
+                max_deviation: state.max_deviation,
+            })
+        })
+        .collect()
+}
+
+/// All feeders, sorted (the set is the owner's to keep small).
+pub fn feeders(deps: Deps) -> Result<Vec<String>, ContractError> {
+    FEEDERS
+        .keys(deps.storage, None, None, Order::Ascending)
+        .map(|key| Ok(key?.into_string()))
+        .collect()
+}

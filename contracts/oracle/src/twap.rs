@@ -1,0 +1,314 @@
+//! The TWAP observation ring of a denom.
+//!
+//! Each accepted price is an observation `(time, price)`: it holds from `time` until the next
+//! observation (the newest until now). The ring keeps at most [`MAX_OBSERVATIONS`] of them, stored
+//! compactly as raw bytes under `o` + denom: 24 bytes each, the time as a big-endian `u64` then
+//! the price's atomics as a big-endian `u128`, oldest first (1,536 bytes when full).
+//!
+//! When a new observation would overflow the ring, room is made without losing the integral of
+//! the step function:
+//! - the oldest observation is dropped when its step ended before the window start (it can no
+//!   longer count for any query);
+//! - otherwise the two adjacent closed steps with the shortest combined duration are merged into
+//!   one step at their time-weighted average price (rounded down). The integral over any span that
+//!   does not start inside a merged step is unchanged, so the TWAP stays exact as long as at most
+//!   64 prices were accepted within the window, and is within one merged step of exact beyond.
+
+use cosmwasm_std::{Decimal, StdError, Storage, Uint128, Uint256};
+use cw_storage_plus::Map;
+
+use crate::error::ContractError;
+use crate::state::Accepted;
+
+/// Capacity of the ring: with the default 1800 s window, exact for pushes down to every 28 s.
+pub const MAX_OBSERVATIONS: usize = 64;
+
+const OBSERVATION_BYTES: usize = 24;
+
+/// Namespace of the rings; values are raw bytes, not JSON, so this map is only used for its keys.
+const OBSERVATIONS: Map<&str, ()> = Map::new("o");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observation {
+    pub time: u64,
+    pub price: Decimal,
+}
+
+pub fn encode(observations: &[Observation]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(observations.len().saturating_mul(OBSERVATION_BYTES));
+    for observation in observations {
+        bytes.extend_from_slice(&observation.time.to_be_bytes());
+        bytes.extend_from_slice(&observation.price.atomics().u128().to_be_bytes());
+    }
+    bytes
+}
+
+pub fn decode(bytes: &[u8]) -> Option<Vec<Observation>> {
+    let chunks = bytes.chunks_exact(OBSERVATION_BYTES);
+    if !chunks.remainder().is_empty() {
+        return None;
+    }
+    chunks
+        .map(|chunk| {
+            let (time, rest) = chunk.split_first_chunk::<8>()?;
+            let (price, _) = rest.split_first_chunk::<16>()?;
+            Some(Observation {
+                time: u64::from_be_bytes(*time),
+                price: Decimal::raw(u128::from_be_bytes(*price)),
+            })
+        })
+        .collect()
+}
+
+pub fn load(storage: &dyn Storage, denom: &str) -> Result<Vec<Observation>, ContractError> {
+    match storage.get(&OBSERVATIONS.key(denom)) {
+        None => Ok(vec![]),
+        Some(bytes) => decode(&bytes).ok_or_else(|| ContractError::CorruptObservations {
+            denom: denom.to_string(),
+        }),
+    }
+}
+
+pub fn save(storage: &mut dyn Storage, denom: &str, observations: &[Observation]) {
+    storage.set(&OBSERVATIONS.key(denom), &encode(observations));
+}
+
+/// Records a price accepted at `now`. Several accepted prices in the same second: the last one
+/// replaces the previous (a step of zero duration counts for nothing).
+pub fn record(
+    observations: &mut Vec<Observation>,
+    now: u64,
+    price: Decimal,
+    window: u64,
+) -> Result<(), ContractError> {
+    match observations.last_mut() {
+        Some(last) if last.time >= now => last.price = price,
+        _ => observations.push(Observation { time: now, price }),
+    }
+    let window_start = now.saturating_sub(window);
+    while observations.len() > MAX_OBSERVATIONS {
+        let oldest_is_out = observations
+            .get(1)
+            .is_some_and(|second| second.time <= window_start);
+        if oldest_is_out {
+            observations.remove(0);
+        } else {
+            merge_shortest_pair(observations)?;
+        }
+    }
+    Ok(())
+}
+
+/// Merges the two adjacent closed steps (never the newest, open one) with the shortest combined
+/// duration into one step at their time-weighted average price.
+fn merge_shortest_pair(observations: &mut Vec<Observation>) -> Result<(), ContractError> {
+    let Some((index, _)) = observations
+        .windows(3)
+        .enumerate()
+        .filter_map(|(i, w)| match w {
+            [a, _, c] => Some((i, c.time.saturating_sub(a.time))),
+            _ => None,
+        })
+        .min_by_key(|(_, span)| *span)
+    else {
+        return Ok(());
+    };
+    let (Some(a), Some(b), Some(c)) = (
+        observations.get(index).copied(),
+        observations.get(index.saturating_add(1)).copied(),
+        observations.get(index.saturating_add(2)).copied(),
+    ) else {
+        return Ok(());
+    };
+    // Times are strictly increasing, so `first + second == span`.
+    let first = b.time.saturating_sub(a.time);
+    let second = c.time.saturating_sub(b.time);
+    let span = c.time.saturating_sub(a.time);
+    let price = if span == 0 {
+        b.price
+    } else {
+        let integral = a
+            .price
+            .atomics()
+            .full_mul(first)
+            .checked_add(b.price.atomics().full_mul(second))?;
+        let average: Uint128 = integral.checked_div(Uint256::from(span))?.try_into()?;
+        Decimal::new(average)
+    };
+    if let Some(merged) = observations.get_mut(index) {
+        merged.price = price;
+    }
+    observations.remove(index.saturating_add(1));
+    Ok(())
+}
+
+/// The part of `[now - window, now]` covered by observations starting at `since` is enough for a
+/// valid TWAP: at least half the window.
+fn covered(since: u64, now: u64, window: u64) -> Option<u64> {
+    let start = now.saturating_sub(window).max(since);
+    let covered = now.checked_sub(start)?;
+    let twice = u128::from(covered).saturating_mul(2);
+    (covered > 0 && twice >= u128::from(window)).then_some(covered)
+}
+
+/// Whether the TWAP can be valid, from the denom's record alone (no ring read): the newest
+/// accepted push is fresh and the ring covers at least half the window.
+pub fn may_be_valid(accepted: &Accepted, now: u64, window: u64, max_age: u64) -> bool {
+    now.saturating_sub(accepted.time) <= max_age
+        && covered(accepted.twap_since, now, window).is_some()
+}
+
+/// The TWAP at `now`, or `None` when it is invalid: newest observation older than `max_age`, or
+/// less than half the window covered. Rounded down.
+pub fn compute(
+    observations: &[Observation],
+    now: u64,
+    window: u64,
+    max_age: u64,
+) -> Result<Option<Decimal>, ContractError> {
+    let (Some(oldest), Some(newest)) = (observations.first(), observations.last()) else {
+        return Ok(None);
+    };
+    if now.saturating_sub(newest.time) > max_age {
+        return Ok(None);
+    }
+    let Some(covered) = covered(oldest.time, now, window) else {
+        return Ok(None);
+    };
+    let start = now
+        .checked_sub(covered)
+        .ok_or_else(|| StdError::generic_err("TWAP coverage starts before time zero"))?;
+    let ends = observations
+        .iter()
+        .skip(1)
+        .map(|next| next.time)
+        .chain(std::iter::once(now));
+    let mut integral = Uint256::zero();
+    for (observation, end) in observations.iter().zip(ends) {
+        let from = observation.time.max(start);
+        let to = end.min(now);
+        if to > from {
+            let seconds = to.saturating_sub(from);
+            integral = integral.checked_add(observation.price.atomics().full_mul(seconds))?;
+        }
+    }
+    let average: Uint128 = integral.checked_div(Uint256::from(covered))?.try_into()?;
+    Ok(Some(Decimal::new(average)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn obs(time: u64, price: &str) -> Observation {
+        Observation {
+            time,
+            price: d(price),
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips_and_is_24_bytes_per_observation() {
+        let ring = vec![
+            obs(1, "0.000000000000000001"),
+            obs(u64::MAX, "340282366920938463463.374607431768211455"),
+        ];
+        let bytes = encode(&ring);
+        assert_eq!(bytes.len(), 48);
+        assert_eq!(decode(&bytes).unwrap(), ring);
+        assert_eq!(decode(&bytes[..47]), None);
+        assert_eq!(decode(&[]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn twap_is_the_time_weighted_average_of_the_step_function() {
+        let ring = vec![obs(1000, "100"), obs(1900, "110")];
+        assert_eq!(
+            compute(&ring, 2800, 1800, 300).unwrap(),
+            None,
+            "newest too old"
+        );
+        assert_eq!(compute(&ring, 2800, 1800, 900).unwrap(), Some(d("105")));
+        // window start inside the first step: 100 * 600 + 110 * 900 over 1500... window 1500
+        assert_eq!(compute(&ring, 2800, 1500, 900).unwrap(), Some(d("106")));
+    }
+
+    #[test]
+    fn twap_needs_half_the_window_covered() {
+        let ring = vec![obs(1000, "100")];
+        assert_eq!(compute(&ring, 1899, 1800, 10_000).unwrap(), None);
+        assert_eq!(compute(&ring, 1900, 1800, 10_000).unwrap(), Some(d("100")));
+        assert_eq!(compute(&ring, 1000, 1800, 10_000).unwrap(), None);
+        // odd window: 451 s covers "at least half" of 901 s, 450 s does not
+        assert_eq!(compute(&ring, 1450, 901, 10_000).unwrap(), None);
+        assert_eq!(compute(&ring, 1451, 901, 10_000).unwrap(), Some(d("100")));
+    }
+
+    #[test]
+    fn twap_rounds_down() {
+        // (1 * 2 + 2 * 1) / 3 = 1.333...
+        let ring = vec![obs(0, "1"), obs(2, "2")];
+        assert_eq!(
+            compute(&ring, 3, 3, 10).unwrap(),
+            Some(d("1.333333333333333333"))
+        );
+    }
+
+    #[test]
+    fn same_second_replaces_the_last_observation() {
+        let mut ring = vec![obs(10, "1")];
+        record(&mut ring, 10, d("2"), 100).unwrap();
+        assert_eq!(ring, vec![obs(10, "2")]);
+        record(&mut ring, 11, d("3"), 100).unwrap();
+        assert_eq!(ring, vec![obs(10, "2"), obs(11, "3")]);
+    }
+
+    #[test]
+    fn ring_drops_observations_that_ended_before_the_window() {
+        let mut ring = vec![];
+        for i in 0..MAX_OBSERVATIONS as u64 {
+            record(&mut ring, i * 100, d("1"), 1000).unwrap();
+        }
+        assert_eq!(ring.len(), MAX_OBSERVATIONS);
+        record(&mut ring, 6400, d("2"), 1000).unwrap();
+        assert_eq!(ring.len(), MAX_OBSERVATIONS);
+        assert_eq!(ring.first().unwrap().time, 100);
+        assert_eq!(ring.last().unwrap(), &obs(6400, "2"));
+    }
+
+    #[test]
+    fn frequent_pushes_merge_steps_and_keep_the_integral() {
+        // 200 pushes 5 s apart within a 1800 s window: the ring stays bounded, still covers the
+        // window, and the TWAP of a linear ramp stays close to the exact one.
+        let mut ring = vec![];
+        let mut exact_ring = vec![];
+        for i in 0..400u64 {
+            let price = Decimal::from_ratio(1000u128 + u128::from(i), 10u128);
+            record(&mut ring, 10_000 + i * 5, price, 1800).unwrap();
+            exact_ring.push(Observation {
+                time: 10_000 + i * 5,
+                price,
+            });
+            assert!(ring.len() <= MAX_OBSERVATIONS);
+        }
+        let now = 10_000 + 399 * 5 + 5;
+        let exact = compute(&exact_ring, now, 1800, 300).unwrap().unwrap();
+        let approx = compute(&ring, now, 1800, 300).unwrap().unwrap();
+        assert!(
+            ring.first().unwrap().time <= now - 1800,
+            "still covers the window"
+        );
+        assert!(exact.abs_diff(approx) < d("0.05"), "{exact} vs {approx}");
+        // The integral since the oldest kept observation is exact (up to rounding).
+        let since = ring.first().unwrap().time;
+        let full = now - since;
+        let exact_since = compute(&exact_ring, now, full, 300).unwrap().unwrap();
+        let approx_since = compute(&ring, now, full, 300).unwrap().unwrap();
+        assert!(exact_since.abs_diff(approx_since) <= d("0.000000000000000100"));
+    }
+}
