@@ -279,3 +279,513 @@ fn config_has_the_spec_defaults() {
 
 #[allow(dead_code)]
 fn _unused(_: AssetParams) {}
+
+fn err_text(err: anyhow::Error) -> String {
+    format!("{:#}", err)
+}
+
+#[test]
+fn deposits_of_unlisted_or_disabled_assets_fail_and_refund() {
+    let mut s = setup();
+    let user = s.addr("alice");
+    s.fund(&user, 1000, "udoge");
+    let err = s.open(&user, &coins(1000, "udoge")).unwrap_err();
+    assert!(err_text(err).contains("udoge is not listed"));
+    assert_eq!(s.balance(&user, "udoge"), Uint128::new(1000));
+
+    let mut params = pool_params(6);
+    params.deposit_enabled = false;
+    let owner = s.owner.clone();
+    s.exec_market(
+        &owner,
+        &ExecuteMsg::UpdateAsset {
+            denom: USDC.to_string(),
+            params,
+        },
+        &[],
+    )
+    .unwrap();
+    s.fund(&user, 1000, USDC);
+    let err = s.open(&user, &coins(1000, USDC)).unwrap_err();
+    assert!(err_text(err).contains("deposits of uusdc are disabled"));
+    assert_eq!(s.balance(&user, USDC), Uint128::new(1000));
+}
+
+#[test]
+fn moet_cannot_be_deposited() {
+    let mut s = setup();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let moet = s.moet_denom();
+    s.borrow(&user, id, &moet, usdc(100)).unwrap();
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    let err = s
+        .cw20_send(
+            &user,
+            &token,
+            &market,
+            usdc(10),
+            &ExecuteMsg::Deposit {
+                position_id: id,
+                push_to_draw_down_sink: false,
+            },
+        )
+        .unwrap_err();
+    assert!(err_text(err).contains("cannot be deposited"));
+    assert_eq!(s.balance(&user, &moet), Uint128::new(usdc(100)));
+}
+
+#[test]
+fn only_the_owner_withdraws_borrows_and_sets_automation() {
+    let mut s = setup();
+    let (_, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let mallory = s.addr("mallory");
+    let moet = s.moet_denom();
+    let before = s.position(id);
+    for msg in [
+        ExecuteMsg::Withdraw {
+            position_id: id,
+            denom: ETH.to_string(),
+            amount: None,
+            recipient: None,
+        },
+        ExecuteMsg::Borrow {
+            position_id: id,
+            denom: moet.clone(),
+            amount: Uint128::new(1_000_000),
+            recipient: None,
+            to_collateral: false,
+        },
+        ExecuteMsg::SetAutomation {
+            position_id: id,
+            automation: None,
+        },
+    ] {
+        let err = s.exec_market(&mallory, &msg, &[]).unwrap_err();
+        assert!(err_text(err).contains("unauthorized"), "{msg:?}");
+    }
+    assert_eq!(s.position(id), before);
+}
+
+#[test]
+fn anyone_may_deposit_into_and_repay_a_position() {
+    let mut s = setup();
+    let (owner, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let moet = s.moet_denom();
+    s.borrow(&owner, id, &moet, usdc(100)).unwrap();
+    let friend = s.addr("friend");
+    s.fund(&friend, eth(1), ETH);
+    s.exec_market(
+        &friend,
+        &ExecuteMsg::Deposit {
+            position_id: id,
+            push_to_draw_down_sink: false,
+        },
+        &coins(eth(1), ETH),
+    )
+    .unwrap();
+    assert_eq!(collateral_of(&s.position(id), ETH), Uint128::new(eth(2)));
+    let bot = s.addr("bot");
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    s.cw20_send(
+        &bot,
+        &token,
+        &market,
+        usdc(40),
+        &ExecuteMsg::Repay { position_id: id },
+    )
+    .unwrap();
+    assert_eq!(debt_of(&s.position(id), &moet), Uint128::new(usdc(60)));
+}
+
+#[test]
+fn borrowing_more_than_the_pool_holds_fails_with_insufficient_liquidity() {
+    let mut s = setup();
+    open_with(&mut s, "lender", usdc(100), USDC);
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let err = s.borrow(&user, id, USDC, usdc(101)).unwrap_err();
+    assert!(err_text(err).contains("insufficient liquidity of uusdc"));
+    s.borrow(&user, id, USDC, usdc(100)).unwrap();
+    assert_eq!(s.balance(&user, USDC), Uint128::new(usdc(100)));
+    assert_eq!(s.asset(USDC).utilization, dec("1"));
+}
+
+#[test]
+fn caps_allow_reaching_the_cap_exactly_but_not_passing_it() {
+    let mut s = setup();
+    let mut params = pool_params(6);
+    params.supply_cap = Some(Uint128::new(usdc(1000)));
+    params.borrow_cap = Some(Uint128::new(usdc(500)));
+    let owner = s.owner.clone();
+    s.exec_market(
+        &owner,
+        &ExecuteMsg::UpdateAsset {
+            denom: USDC.to_string(),
+            params,
+        },
+        &[],
+    )
+    .unwrap();
+    let (lender, _) = open_with(&mut s, "lender", usdc(1000), USDC);
+    s.fund(&lender, 1, USDC);
+    let err = s.open(&lender, &coins(1, USDC)).unwrap_err();
+    assert!(err_text(err).contains("supply cap of uusdc exceeded"));
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let err = s.borrow(&user, id, USDC, usdc(500) + 1).unwrap_err();
+    assert!(err_text(err).contains("borrow cap of uusdc exceeded"));
+    s.borrow(&user, id, USDC, usdc(500)).unwrap();
+}
+
+#[test]
+fn debt_below_the_minimum_value_is_refused_unless_zero() {
+    let mut s = setup();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let moet = s.moet_denom();
+    let err = s.borrow(&user, id, &moet, 999_999).unwrap_err();
+    assert!(err_text(err).contains("below the minimum"));
+    s.borrow(&user, id, &moet, usdc(2)).unwrap();
+    // Repaying down to 0.5 MOET is refused; repaying all of it is fine.
+    let bot = s.addr("bot");
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    let err = s
+        .cw20_send(
+            &bot,
+            &token,
+            &market,
+            1_500_000,
+            &ExecuteMsg::Repay { position_id: id },
+        )
+        .unwrap_err();
+    assert!(err_text(err).contains("below the minimum"));
+    s.cw20_send(
+        &bot,
+        &token,
+        &market,
+        usdc(2),
+        &ExecuteMsg::Repay { position_id: id },
+    )
+    .unwrap();
+    assert!(s.position(id).debt.is_empty());
+}
+
+#[test]
+fn a_position_holds_at_most_max_position_assets_denoms() {
+    let mut s = setup();
+    let owner = s.owner.clone();
+    s.exec_market(
+        &owner,
+        &ExecuteMsg::UpdateConfig(keel_types::market::ConfigUpdate {
+            max_position_assets: Some(2),
+            ..Default::default()
+        }),
+        &[],
+    )
+    .unwrap();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    open_with(&mut s, "lender", usdc(1000), USDC);
+    s.borrow(&user, id, USDC, usdc(10)).unwrap();
+    let moet = s.moet_denom();
+    let err = s.borrow(&user, id, &moet, usdc(10)).unwrap_err();
+    assert!(err_text(err).contains("more than 2 assets"));
+}
+
+#[test]
+fn leverage_loop_with_borrow_factor_stops_where_credit_covers_debt() {
+    // DAI: CF 0.9, BF 1.2. 1 ETH at 100 gives C = 80. Borrowing x DAI into the position:
+    // C = 80 + 0.9x, D = 1.2x, HF >= 1  <=>  x <= 80 / 0.3 = 266.66...
+    let mut s = Suite::new();
+    let mut eth_params = pool_params(18);
+    eth_params.collateral_factor = dec("0.8");
+    s.list_asset(ETH, eth_params).unwrap();
+    let mut dai = pool_params(6);
+    dai.collateral_factor = dec("0.9");
+    dai.liquidation_threshold = dec("0.95");
+    dai.borrow_factor = dec("1.2");
+    s.list_asset("udai", dai).unwrap();
+    s.set_price(ETH, "100");
+    s.set_price("udai", "1");
+    open_with(&mut s, "lender", usdc(1000), "udai");
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let leverage = |amount: u128| ExecuteMsg::Borrow {
+        position_id: id,
+        denom: "udai".to_string(),
+        amount: Uint128::new(amount),
+        recipient: None,
+        to_collateral: true,
+    };
+    let err = s.exec_market(&user, &leverage(usdc(267)), &[]).unwrap_err();
+    assert!(err_text(err).contains("below the floor"));
+    s.exec_market(&user, &leverage(usdc(266)), &[]).unwrap();
+    let p = s.position(id);
+    assert_eq!(collateral_of(&p, "udai"), Uint128::new(usdc(266)));
+    assert_eq!(debt_of(&p, "udai"), Uint128::new(usdc(266)));
+    let h = p.health.unwrap();
+    // C = 80 + 239.4 = 319.4, D = 319.2
+    assert_eq!(h.effective_collateral, d256("319.4"));
+    assert_eq!(h.effective_debt, d256("319.2"));
+    // Nothing left the market: the borrowed DAI stayed as collateral.
+    assert_eq!(s.balance(&user, "udai"), Uint128::zero());
+}
+
+#[test]
+fn cw20_collateral_deposits_through_the_receive_hook() {
+    let mut s = setup();
+    let user = s.addr("alice");
+    let token = s.create_cw20("WBTC", 8, &[(&user, 100_000_000)]);
+    let denom = format!("cw20:{token}");
+    s.list_asset(&denom, pool_params(8)).unwrap();
+    s.set_price(&denom, "50000");
+    let market = s.market.clone();
+    let res = s
+        .cw20_send(
+            &user,
+            &token,
+            &market,
+            50_000_000,
+            &ExecuteMsg::OpenPosition {
+                automation: None,
+                push_to_draw_down_sink: false,
+            },
+        )
+        .unwrap();
+    let id = position_id_of(&res).unwrap();
+    let p = s.position(id);
+    assert_eq!(p.owner, user);
+    assert_eq!(p.collateral[0].value, Some(d256("25000")));
+    // Withdrawing pays the cw20 back.
+    s.exec_market(
+        &user,
+        &ExecuteMsg::Withdraw {
+            position_id: id,
+            denom: denom.clone(),
+            amount: Some(Uint128::new(10_000_000)),
+            recipient: None,
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.balance(&user, &denom), Uint128::new(60_000_000));
+}
+
+#[test]
+fn an_unlisted_cw20_calling_the_hook_is_rejected() {
+    let mut s = setup();
+    let user = s.addr("alice");
+    let fake = s.create_cw20("FAKE", 6, &[(&user, 1_000_000)]);
+    let market = s.market.clone();
+    let err = s
+        .cw20_send(
+            &user,
+            &fake,
+            &market,
+            1_000_000,
+            &ExecuteMsg::OpenPosition {
+                automation: None,
+                push_to_draw_down_sink: false,
+            },
+        )
+        .unwrap_err();
+    assert!(err_text(err).contains("is not listed"));
+    assert_eq!(
+        s.balance(&user, &format!("cw20:{fake}")),
+        Uint128::new(1_000_000)
+    );
+}
+
+#[test]
+fn round_trips_never_gain_a_base_unit_at_odd_indices() {
+    let mut s = setup();
+    // Grow both USDC indices to odd values.
+    open_with(&mut s, "lender", usdc(1000), USDC);
+    let (b, bid) = open_with(&mut s, "borrower", eth(1), ETH);
+    s.borrow(&b, bid, USDC, usdc(777)).unwrap();
+    s.advance(12_345_678);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "1");
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    for amount in [1u128, 2, 3, 7, 999, 1_000_001] {
+        // deposit -> withdraw all
+        s.fund(&user, amount, USDC);
+        let before = s.balance(&user, USDC);
+        s.exec_market(
+            &user,
+            &ExecuteMsg::Deposit {
+                position_id: id,
+                push_to_draw_down_sink: false,
+            },
+            &coins(amount, USDC),
+        )
+        .ok();
+        let held = collateral_of(&s.position(id), USDC);
+        if !held.is_zero() {
+            s.exec_market(
+                &user,
+                &ExecuteMsg::Withdraw {
+                    position_id: id,
+                    denom: USDC.to_string(),
+                    amount: None,
+                    recipient: None,
+                },
+                &[],
+            )
+            .unwrap();
+        }
+        assert!(
+            s.balance(&user, USDC) <= before,
+            "deposit/withdraw of {amount} gained"
+        );
+    }
+    // borrow -> repay all: the borrower pays back at least what was borrowed.
+    let moet = s.moet_denom();
+    let owner = s.owner.clone();
+    s.exec_market(
+        &owner,
+        &ExecuteMsg::UpdateAsset {
+            denom: moet.clone(),
+            params: moet_params("0.07"),
+        },
+        &[],
+    )
+    .unwrap();
+    s.borrow(&user, id, &moet, usdc(5)).unwrap();
+    s.advance(1_234_567);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "1");
+    for amount in [1_000_001u128, 1_234_567, 3_333_333] {
+        s.borrow(&user, id, USDC, amount).unwrap();
+        let owed = debt_of(&s.position(id), USDC);
+        assert!(owed >= Uint128::new(amount));
+        s.fund(&user, owed.u128() + 5, USDC);
+        s.exec_market(
+            &user,
+            &ExecuteMsg::Repay { position_id: id },
+            &coins(owed.u128() + 5, USDC),
+        )
+        .unwrap();
+        assert_eq!(debt_of(&s.position(id), USDC), Uint128::zero());
+    }
+}
+
+#[test]
+fn positions_query_filters_by_owner_and_paginates() {
+    let mut s = setup();
+    let (alice, _) = open_with(&mut s, "alice", eth(1), ETH);
+    open_with(&mut s, "bob", eth(1), ETH);
+    s.fund(&alice, eth(1), ETH);
+    s.open(&alice, &coins(eth(1), ETH)).unwrap();
+    let all: Vec<PositionResponse> = s
+        .query_market(&QueryMsg::Positions {
+            owner: None,
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.position_id).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    let mine: Vec<PositionResponse> = s
+        .query_market(&QueryMsg::Positions {
+            owner: Some(alice.to_string()),
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(
+        mine.iter().map(|p| p.position_id).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+    let page: Vec<PositionResponse> = s
+        .query_market(&QueryMsg::Positions {
+            owner: None,
+            start_after: Some(1),
+            limit: Some(1),
+        })
+        .unwrap();
+    assert_eq!(page[0].position_id, 2);
+    assert_eq!(page.len(), 1);
+}
+
+#[test]
+fn liquidatable_positions_scans_a_bounded_window() {
+    let mut s = setup();
+    let moet = s.moet_denom();
+    for name in ["a", "b", "c"] {
+        let (u, id) = open_with(&mut s, name, eth(1), ETH);
+        if name != "b" {
+            s.borrow(&u, id, &moet, usdc(1500)).unwrap();
+        }
+    }
+    // LHF = 0.85 * 1700 / 1500 < 1 for a and c.
+    s.set_price(ETH, "1700");
+    let r: keel_types::market::LiquidatablePositionsResponse = s
+        .query_market(&QueryMsg::LiquidatablePositions {
+            start_after: None,
+            limit: Some(2),
+        })
+        .unwrap();
+    assert_eq!(
+        r.positions
+            .iter()
+            .map(|p| p.position_id)
+            .collect::<Vec<_>>(),
+        vec![1]
+    );
+    assert_eq!(r.last_scanned, Some(2));
+    let r: keel_types::market::LiquidatablePositionsResponse = s
+        .query_market(&QueryMsg::LiquidatablePositions {
+            start_after: Some(2),
+            limit: Some(2),
+        })
+        .unwrap();
+    assert_eq!(
+        r.positions
+            .iter()
+            .map(|p| p.position_id)
+            .collect::<Vec<_>>(),
+        vec![3]
+    );
+    assert_eq!(r.last_scanned, Some(3));
+    assert_eq!(
+        r.positions[0].health.as_ref().unwrap().band,
+        Band::Liquidatable
+    );
+}
+
+#[test]
+fn position_query_reports_a_missing_price_instead_of_failing() {
+    let mut s = setup();
+    let (_, id) = open_with(&mut s, "alice", eth(1), ETH);
+    s.advance(MAX_AGE + 1);
+    let p = s.position(id);
+    assert_eq!(p.price_error, Some(ETH.to_string()));
+    assert!(p.health.is_none());
+    assert_eq!(p.collateral[0].value, None);
+    assert_eq!(collateral_of(&p, ETH), Uint128::new(eth(1)));
+    // Borrowing needs the price: it fails naming the denom.
+    let moet = s.moet_denom();
+    let owner = p.owner.clone();
+    let err = s.borrow(&owner, id, &moet, usdc(10)).unwrap_err();
+    assert!(err_text(err).contains("price unavailable for ueth"));
+}
+
+#[test]
+fn the_band_follows_the_health_bounds() {
+    let mut s = setup();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    let moet = s.moet_denom();
+    // C = 1600. Debt 1000 -> HF 1.6 overcollateralized; +100 -> 1.4545 healthy;
+    // +150 -> 1.28 below target; +250 -> 1.0667 at risk.
+    let steps = [
+        (1000, Band::Overcollateralized),
+        (100, Band::Healthy),
+        (150, Band::BelowTarget),
+        (250, Band::AtRisk),
+    ];
+    for (amount, band) in steps {
+        s.borrow(&user, id, &moet, usdc(amount)).unwrap();
+        assert_eq!(s.position(id).health.unwrap().band, band);
+    }
+    // L = 0.85 * 1700 = 1445 < 1500.
+    s.set_price(ETH, "1700");
+    assert_eq!(s.position(id).health.unwrap().band, Band::Liquidatable);
+}
