@@ -11,8 +11,9 @@
 //!   longer count for any query);
 //! - otherwise the two adjacent closed steps with the shortest combined duration are merged into
 //!   one step at their time-weighted average price (rounded down). The integral over any span that
-//!   does not start inside a merged step is unchanged, so the TWAP stays exact as long as at most
-//!   64 prices were accepted within the window, and is within one merged step of exact beyond.
+//!   does not start inside a merged step is unchanged, so the TWAP stays exact as long as the
+//!   ring holds every step that overlaps the window (the one straddling its start and at most 63
+//!   after it), and is off only within the merged step straddling the window start beyond that.
 
 use cosmwasm_std::{Decimal, StdError, Storage, Uint128, Uint256};
 use cw_storage_plus::Map;
@@ -20,7 +21,7 @@ use cw_storage_plus::Map;
 use crate::error::ContractError;
 use crate::state::Accepted;
 
-/// Capacity of the ring: with the default 1800 s window, exact for pushes down to every 28 s.
+/// Capacity of the ring: with the default 1800 s window, exact for pushes every 29 s or slower.
 pub const MAX_OBSERVATIONS: usize = 64;
 
 const OBSERVATION_BYTES: usize = 24;
@@ -279,6 +280,28 @@ mod tests {
         assert_eq!(ring.len(), MAX_OBSERVATIONS);
         assert_eq!(ring.first().unwrap().time, 100);
         assert_eq!(ring.last().unwrap(), &obs(6400, "2"));
+    }
+
+    #[test]
+    fn twap_is_exact_for_pushes_every_29_seconds_with_a_1800_second_window() {
+        let mut ring = vec![];
+        let mut exact_ring = vec![];
+        for i in 0..500u64 {
+            // an irregular price path
+            let price = Decimal::from_ratio(1000u128 + u128::from(i * 7919 % 101), 10u128);
+            let now = 1_000_000 + i * 29;
+            record(&mut ring, now, price, 1800).unwrap();
+            exact_ring.push(Observation { time: now, price });
+            for later in [now, now + 1, now + 28] {
+                assert_eq!(
+                    compute(&ring, later, 1800, 300).unwrap(),
+                    compute(&exact_ring, later, 1800, 300).unwrap(),
+                    "push {i}, {} s later",
+                    later - now
+                );
+            }
+        }
+        assert_eq!(ring.len(), MAX_OBSERVATIONS);
     }
 
     #[test]
