@@ -42,10 +42,20 @@ pub enum AssetKind {
 pub struct AssetParams {
     pub decimals: u8,
     pub kind: AssetKind,
+    /// Omitted: 0 (no borrowing credit).
+    #[serde(default)]
     pub collateral_factor: Decimal,
+    /// Omitted: 0.
+    #[serde(default)]
     pub liquidation_threshold: Decimal,
+    /// Omitted: 1.
+    #[serde(default = "Decimal::one")]
     pub borrow_factor: Decimal,
+    /// Omitted: 0.
+    #[serde(default)]
     pub reserve_factor: Decimal,
+    /// Omitted: a fixed rate of 0.
+    #[serde(default = "zero_rate")]
     pub rate_model: RateModel,
     pub supply_cap: Option<Uint128>,
     pub borrow_cap: Option<Uint128>,
@@ -55,6 +65,12 @@ pub struct AssetParams {
     pub borrow_enabled: bool,
     #[serde(default)]
     pub collateral_enabled: bool,
+}
+
+fn zero_rate() -> RateModel {
+    RateModel::Fixed {
+        rate: Decimal::zero(),
+    }
 }
 
 /// Where auto-borrowed MOET goes: a plain transfer, or a cw20 `send` with `msg` as the hook.

@@ -163,7 +163,8 @@ pub fn seize(
     }
     let refund = args.repay_amount.checked_sub(repaid)?;
     if !refund.is_zero() {
-        response = response.add_message(send_tokens(&args.debt_denom, refund, &payment.payer)?);
+        // To the recipient, not the caller: the liquidator contract keeps no balance.
+        response = response.add_message(send_tokens(&args.debt_denom, refund, &recipient)?);
     }
     response = response
         .add_message(send_tokens(&args.collateral_denom, paid, &recipient)?)
