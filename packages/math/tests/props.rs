@@ -128,6 +128,12 @@ proptest! {
         prop_assert!(exp(Decimal256::raw(lo)).unwrap() <= exp(Decimal256::raw(hi)).unwrap());
     }
 
+}
+
+proptest! {
+    // Each case sums a ~400-term reference series in 512 bits: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
     #[test]
     fn exp_large_values_relative(atomics in 10 * WAD..=135 * WAD) {
         // Up to e^135 the relative error stays far below 1e-12 (the reference loses nothing
@@ -444,6 +450,12 @@ proptest! {
             prop_assert_eq!(reserve_growth.atomics(), share);
         }
     }
+
+}
+
+proptest! {
+    // Up to 51 accruals per case: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn accrual_in_steps_compounds_continuously(
