@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Build the release wasm of every CosmWasm contract crate under contracts/ (every crate whose
+# Cargo.toml declares a "cdylib" crate-type) into artifacts/<crate_name>.wasm, shrink it with
+# wasm-opt and write artifacts/checksums.txt (sha256sum).
+#
+# Usage: scripts/build-wasm.sh [crate-name...]     (default: every cdylib crate under contracts/)
+#
+# Toolchain (see docs/BUILD.md):
+#   - if the active rustup toolchain has the wasm32-unknown-unknown target, plain cargo is used;
+#   - otherwise Debian's rustc-web (with its rust-src) is fetched with `apt-get download`,
+#     unpacked into $KEEL_CACHE/rustc-web (default ~/.cache/keel) and used with -Zbuild-std,
+#     linking with the rust-lld of the rustup toolchain.
+# Everything is compiled with -C target-cpu=mvp: CosmWasm VMs reject bulk-memory, reference-types
+# and the other post-MVP features that current rustc enables by default.
+#
+# Environment:
+#   KEEL_CACHE                 cache folder (default ~/.cache/keel)
+#   KEEL_WASM_TARGET_DIR       cargo target dir for the wasm build (default target/wasm)
+#   KEEL_WASM_TOOLCHAIN        force "rustup" or "rustc-web" (default: auto)
+#   KEEL_REFRESH_TOOLCHAIN=1   fetch rustc-web again even if the cached one works
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+WASM_TARGET=wasm32-unknown-unknown
+CACHE=${KEEL_CACHE:-${HOME:-/root}/.cache/keel}
+WEB_DIR=$CACHE/rustc-web
+TARGET_DIR=${KEEL_WASM_TARGET_DIR:-$ROOT/target/wasm}
+ARTIFACTS=$ROOT/artifacts
+export DEBIAN_FRONTEND=noninteractive
+
+log() { echo "[build-wasm] $*" >&2; }
+die() {
+  echo "[build-wasm] ERROR: $*" >&2
+  exit 1
+}
+now() { date +%s; }
+
+# ---------------------------------------------------------------------------------------------
+# Contracts: every contracts/*/Cargo.toml with a cdylib crate-type.
+# ---------------------------------------------------------------------------------------------
+package_name() {
+  # the `name = "..."` of the [package] section
+  awk '
+    /^[[:space:]]*\[/ { in_pkg = ($0 ~ /^[[:space:]]*\[package\][[:space:]]*$/) ; next }
+    in_pkg && /^[[:space:]]*name[[:space:]]*=/ {
+      sub(/^[^=]*=[[:space:]]*"/, ""); sub(/".*$/, ""); print; exit
+    }' "$1"
+}
+
+ALL_CRATES=()
+for manifest in contracts/*/Cargo.toml; do
+  [ -f "$manifest" ] || continue
+  grep -Eq '^[[:space:]]*crate-type[[:space:]]*=.*"cdylib"' "$manifest" || continue
+  name=$(package_name "$manifest")
+  [ -n "$name" ] || die "cannot read the package name of $manifest"
+  ALL_CRATES+=("$name")
+done
+[ ${#ALL_CRATES[@]} -gt 0 ] || die "no cdylib crate under contracts/"
+
+if [ $# -gt 0 ]; then
+  CRATES=()
+  for want in "$@"; do
+    found=
+    for c in "${ALL_CRATES[@]}"; do [ "$c" = "$want" ] && found=1; done
+    [ -n "$found" ] || die "$want is not a cdylib crate under contracts/ (have: ${ALL_CRATES[*]})"
+    CRATES+=("$want")
+  done
+else
+  CRATES=("${ALL_CRATES[@]}")
+fi
+
+# ---------------------------------------------------------------------------------------------
+# apt helpers (we run as root; a fresh machine needs `apt-get update` before anything else).
+# ---------------------------------------------------------------------------------------------
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
+fi
+APT_UPDATED=
+apt_update() {
+  [ -n "$APT_UPDATED" ] && return 0
+  log "apt-get update"
+  $SUDO apt-get update -qq >/dev/null || die "apt-get update failed"
+  APT_UPDATED=1
+}
+
+# Print the first dependency of package $1 whose name matches the regex $2 (candidate version).
+apt_dep() {
+  apt-cache depends "$1" 2>/dev/null |
+    awk -v re="$2" '$1 ~ /^(Pre)?Depends:$/ && $2 ~ re { print $2; exit }'
+}
+
+# The packages that make up rustc-web with its std sources. Names carry versions
+# (libstd-rust-web-1.96, libllvm22) that the security archive bumps, so read them off the
+# dependencies of the current candidates instead of hardcoding them.
+rustc_web_packages() {
+  local std llvm
+  std=$(apt_dep libstd-rust-web-dev '^libstd-rust-web-[0-9]')
+  [ -n "$std" ] || return 1
+  llvm=$(apt_dep "$std" '^libllvm[0-9]')
+  [ -n "$llvm" ] || return 1
+  echo rustc-web "$std" libstd-rust-web-dev rust-web-src "$llvm"
+}
+
+fetch_rustc_web() {
+  local t0 pkgs tmp
+  t0=$(now)
+  command -v apt-get >/dev/null 2>&1 || die "no rustup wasm32 target and no apt-get to fetch rustc-web"
+  pkgs=$(rustc_web_packages || true)
+  if [ -z "$pkgs" ]; then
+    apt_update
+    pkgs=$(rustc_web_packages) || die "cannot resolve the rustc-web packages with apt-cache"
+  fi
+  mkdir -p "$CACHE"
+  tmp=$(mktemp -d "$CACHE/.rustc-web.XXXXXX")
+  chmod 755 "$tmp" # so that apt's sandbox user may write into it
+  log "fetching Debian rustc-web: $pkgs"
+  # shellcheck disable=SC2086
+  if ! (cd "$tmp" && apt-get download -qq $pkgs >/dev/null 2>&1); then
+    # stale package lists (the security archive replaces old versions): refresh and retry
+    apt_update
+    pkgs=$(rustc_web_packages) || die "cannot resolve the rustc-web packages with apt-cache"
+    rm -f "$tmp"/*.deb
+    # shellcheck disable=SC2086
+    (cd "$tmp" && apt-get download -qq $pkgs >/dev/null) || die "apt-get download $pkgs failed"
+  fi
+  mkdir -p "$tmp/root"
+  for deb in "$tmp"/*.deb; do
+    dpkg -x "$deb" "$tmp/root"
+  done
+  # shellcheck disable=SC2086
+  (cd "$tmp" && ls -1 *.deb) >"$tmp/root/PACKAGES"
+  rm -f "$tmp"/*.deb
+  rm -rf "$WEB_DIR"
+  mv "$tmp/root" "$WEB_DIR"
+  rmdir "$tmp"
+  log "rustc-web unpacked into $WEB_DIR in $(($(now) - t0)) s"
+}
+
+web_rustc_works() {
+  [ -x "$WEB_DIR/usr/bin/rustc" ] &&
+    [ -d "$WEB_DIR/usr/lib/rustlib/src/rust/library" ] &&
+    LD_LIBRARY_PATH="$WEB_DIR/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+      "$WEB_DIR/usr/bin/rustc" -V >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Choose the toolchain and build.
+# ---------------------------------------------------------------------------------------------
+command -v cargo >/dev/null 2>&1 || die "cargo not found"
+MODE=${KEEL_WASM_TOOLCHAIN:-}
+if [ -z "$MODE" ]; then
+  if command -v rustup >/dev/null 2>&1 &&
+    rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    MODE=rustup
+  else
+    MODE=rustc-web
+  fi
+fi
+
+T_TOOLCHAIN=$(now)
+BUILD_ENV=()
+BUILD_ARGS=()
+case "$MODE" in
+rustup)
+  BUILD_ENV=(RUSTFLAGS="-C link-arg=-s -C target-cpu=mvp")
+  TOOLCHAIN_DESC="rustup $(rustc -V)"
+  ;;
+rustc-web)
+  # rust-lld for the wasm link: the rustup (host) toolchain ships one, Debian's rustc-web does not.
+  HOST_SYSROOT=$(rustc --print sysroot)
+  HOST_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
+  LLD=$HOST_SYSROOT/lib/rustlib/$HOST_TRIPLE/bin/rust-lld
+  [ -x "$LLD" ] || die "rust-lld not found at $LLD"
+  if [ -n "${KEEL_REFRESH_TOOLCHAIN:-}" ] || ! web_rustc_works; then
+    fetch_rustc_web
+    web_rustc_works || die "the rustc-web unpacked into $WEB_DIR does not run"
+  fi
+  WEB_LIB=$WEB_DIR/usr/lib/x86_64-linux-gnu
+  BUILD_ENV=(
+    RUSTC="$WEB_DIR/usr/bin/rustc"
+    LD_LIBRARY_PATH="$WEB_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    RUSTC_BOOTSTRAP=1
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD"
+    RUSTFLAGS="-C link-arg=--allow-undefined -C link-arg=-s -C target-cpu=mvp"
+  )
+  BUILD_ARGS=(-Zbuild-std=std,panic_abort)
+  TOOLCHAIN_DESC="Debian $(LD_LIBRARY_PATH=$WEB_LIB "$WEB_DIR/usr/bin/rustc" -V) + build-std"
+  ;;
+*) die "KEEL_WASM_TOOLCHAIN must be rustup or rustc-web, not $MODE" ;;
+esac
+T_TOOLCHAIN=$(($(now) - T_TOOLCHAIN))
+
+# wasm-opt (binaryen): install from Debian when missing; without it the wasm is copied unshrunk.
+T_WASMOPT=$(now)
+if ! command -v wasm-opt >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  log "installing binaryen (wasm-opt)"
+  if ! $SUDO apt-get install -y -qq binaryen >/dev/null 2>&1; then
+    apt_update
+    $SUDO apt-get install -y -qq binaryen >/dev/null 2>&1 || log "WARNING: could not install binaryen"
+  fi
+fi
+WASM_OPT_ARGS=()
+if command -v wasm-opt >/dev/null 2>&1; then
+  WASM_OPT_ARGS=(-Os)
+  # lower the sign-extension ops (not in the wasm MVP) if this binaryen knows how
+  if wasm-opt --help 2>/dev/null | grep -q -- '--signext-lowering'; then
+    WASM_OPT_ARGS+=(--signext-lowering)
+  fi
+fi
+T_WASMOPT=$(($(now) - T_WASMOPT))
+
+log "toolchain: $TOOLCHAIN_DESC"
+mkdir -p "$ARTIFACTS"
+T_BUILD=$(now)
+for crate in "${CRATES[@]}"; do
+  log "building $crate"
+  # One cargo call per crate: building several at once would unify their features (a contract
+  # that depends on another with feature "library" would switch off the other's entry points).
+  env "${BUILD_ENV[@]}" cargo build --quiet --release --lib \
+    --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
+    die "cargo build of $crate for $WASM_TARGET failed"
+done
+T_BUILD=$(($(now) - T_BUILD))
+
+T_OPT=$(now)
+for crate in "${CRATES[@]}"; do
+  file=${crate//-/_}.wasm
+  src=$TARGET_DIR/$WASM_TARGET/release/$file
+  [ -f "$src" ] || die "cargo did not produce $src"
+  if [ ${#WASM_OPT_ARGS[@]} -gt 0 ]; then
+    wasm-opt "${WASM_OPT_ARGS[@]}" "$src" -o "$ARTIFACTS/$file.tmp"
+    mv "$ARTIFACTS/$file.tmp" "$ARTIFACTS/$file"
+  else
+    cp "$src" "$ARTIFACTS/$file"
+  fi
+done
+T_OPT=$(($(now) - T_OPT))
+[ ${#WASM_OPT_ARGS[@]} -gt 0 ] ||
+  log "WARNING: wasm-opt not available: artifacts are NOT shrunk (and sign-ext ops not lowered)"
+
+# Drop artifacts of contracts that no longer exist (only when building all of them).
+if [ $# -eq 0 ]; then
+  for f in "$ARTIFACTS"/*.wasm; do
+    [ -e "$f" ] || continue
+    keep=
+    for c in "${ALL_CRATES[@]}"; do [ "$(basename "$f")" = "${c//-/_}.wasm" ] && keep=1; done
+    [ -n "$keep" ] || {
+      log "removing stale $(basename "$f")"
+      rm -f "$f"
+    }
+  done
+fi
+
+(cd "$ARTIFACTS" && sha256sum -- *.wasm >checksums.txt)
+
+echo "[build-wasm] artifacts ($TOOLCHAIN_DESC; wasm-opt ${WASM_OPT_ARGS[*]:-none}):"
+for crate in "${CRATES[@]}"; do
+  file=${crate//-/_}.wasm
+  raw=$(stat -c %s "$TARGET_DIR/$WASM_TARGET/release/$file")
+  out=$(stat -c %s "$ARTIFACTS/$file")
+  printf '  artifacts/%-28s %8d bytes  (%d KiB; %d KiB before wasm-opt)\n' \
+    "$file" "$out" $(((out + 1023) / 1024)) $(((raw + 1023) / 1024))
+done
+echo "[build-wasm] times: toolchain ${T_TOOLCHAIN}s, wasm-opt setup ${T_WASMOPT}s, cargo ${T_BUILD}s, optimize ${T_OPT}s"
