@@ -139,6 +139,17 @@ pub fn deposit(
         .map(|a| a.self_repay)
         .unwrap_or(false);
     let mark = self_repay.then_some(asset.state.supply_index);
+    if let (Some(index), Some(b)) = (
+        mark,
+        position.collateral.iter_mut().find(|b| b.asset == asset.id),
+    ) {
+        // A self-repay mark behind the index (interest pending, not yet taken for want of a
+        // price): the new tokens join at today's index, so the mark becomes the scaled-weighted
+        // mean and the pending interest stays exactly what it was (rounded down: taken in).
+        if let Some(old) = b.mark.filter(|m| *m < index) {
+            b.mark = Some(blend_mark(b.scaled, old, scaled, index)?);
+        }
+    }
     add_scaled(&mut position.collateral, asset.id, scaled, mark)?;
     let state = asset.touch();
     state.scaled_supply = state.scaled_supply.checked_add(scaled)?;
@@ -150,6 +161,27 @@ pub fn deposit(
         }
     }
     Ok(scaled)
+}
+
+/// `(held * mark + added * index) / (held + added)`, rounded down.
+fn blend_mark(
+    held: Uint128,
+    mark: cosmwasm_std::Decimal256,
+    added: Uint128,
+    index: cosmwasm_std::Decimal256,
+) -> Result<cosmwasm_std::Decimal256, ContractError> {
+    use cosmwasm_std::Uint256;
+    let total = Uint256::from(held).checked_add(Uint256::from(added))?;
+    if total.is_zero() {
+        return Ok(index);
+    }
+    let num = Uint256::from(held)
+        .checked_mul(mark.atomics())?
+        .checked_add(Uint256::from(added).checked_mul(index.atomics())?)?;
+    let atoms = num
+        .checked_div(total)
+        .map_err(|_| keel_math::MathError::DivideByZero("blend_mark"))?;
+    Ok(cosmwasm_std::Decimal256::new(atoms))
 }
 
 /// Removes `amount` of collateral (all when `None`), returning the tokens to pay out. The scaled
