@@ -1,6 +1,8 @@
 //! The shared cw-multi-test harness: a whole Keel deployment (oracle, market, MOET as real
 //! cw20-base with the market as minter, liquidator) in the order of SPEC 3.0, and small helpers
 //! that speak the contracts' JSON messages.
+pub mod sink;
+
 use anyhow::Result as AnyResult;
 use cosmwasm_std::{coin, Addr, Coin, Decimal, Empty, Uint128};
 use cw20::{Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
