@@ -1,7 +1,7 @@
 //! Automation (SPEC 3.5): auto-borrow to the target health, keeper rebalancing, self-repaying
 //! MOET debt.
 use cosmwasm_std::{
-    Api, Decimal, Decimal256, DepsMut, Env, MessageInfo, Response, Uint128, Uint256,
+    Addr, Api, Decimal, Decimal256, DepsMut, Env, MessageInfo, Response, Uint128, Uint256,
 };
 use cw20::{AllowanceResponse, BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg};
 use keel_math::{
@@ -61,56 +61,72 @@ pub fn stored_to_automation(stored: &StoredAutomation) -> Automation {
     }
 }
 
-fn self_repays(touch: &Touch) -> bool {
-    touch
-        .position
-        .automation
-        .as_ref()
-        .map(|a| a.self_repay)
-        .unwrap_or(false)
+fn self_repays(automation: Option<&StoredAutomation>) -> bool {
+    automation.map(|a| a.self_repay).unwrap_or(false)
 }
 
-/// Sets every collateral mark to the current supply index (self-repaying positions only).
-fn reset_marks(touch: &mut Touch) -> Result<(), ContractError> {
-    let on = self_repays(touch);
-    for b in touch.position.collateral.iter_mut() {
-        b.mark = if on {
-            Some(touch.assets.get(b.asset)?.state.supply_index)
-        } else {
-            None
-        };
+/// Moves the mark of collateral `id` to the asset's current supply index: the interest earned
+/// before now is settled (taken, or left with the position).
+fn advance_mark(touch: &mut Touch, id: AssetId) -> Result<(), ContractError> {
+    let index = touch.assets.get(id)?.state.supply_index;
+    if let Some(b) = touch.position.collateral.iter_mut().find(|b| b.asset == id) {
+        b.mark = Some(index);
+    }
+    Ok(())
+}
+
+/// Sets the collateral marks after the automation changed: on a self-repaying position every
+/// balance without a mark gets the current supply index, and `keep` keeps the existing marks
+/// (interest still pending from before, e.g. when the price was unavailable); otherwise marks
+/// are cleared.
+fn set_marks(touch: &mut Touch, keep: bool) -> Result<(), ContractError> {
+    let on = self_repays(touch.position.automation.as_ref());
+    let ids: Vec<AssetId> = touch.position.collateral.iter().map(|b| b.asset).collect();
+    for id in ids {
+        let index = touch.assets.get(id)?.state.supply_index;
+        if let Some(b) = touch.position.collateral.iter_mut().find(|b| b.asset == id) {
+            b.mark = match (on, keep, b.mark) {
+                (false, _, _) => None,
+                (true, true, Some(mark)) => Some(mark),
+                (true, _, _) => Some(index),
+            };
+        }
     }
     Ok(())
 }
 
 /// Self-repay (SPEC 3.5): the supply interest each collateral earned since the last touch goes
 /// to that asset's reserves, and the same value of the position's MOET debt is written off, at
-/// most the whole debt. Skipped, without failing the message, when a price is unavailable: the
-/// marks stay, so the interest is taken at a later touch.
+/// most the whole debt (the rest of the interest stays with the position). Skipped, without
+/// failing the message, when a price is unavailable: the marks stay, so the interest is taken
+/// at a later touch. A balance whose interest is worth less than one MOET base unit keeps its
+/// mark, so that the interest accumulates instead of being rounded away at every touch.
 pub fn self_repay(
     deps: &DepsMut,
     touch: &mut Touch,
     response: Response,
 ) -> Result<Response, ContractError> {
-    if !self_repays(touch) {
+    if !self_repays(touch.position.automation.as_ref()) {
         return Ok(response);
     }
+    // Balances without a mark start earning for the debt now.
+    set_marks(touch, true)?;
     let Some(moet) = touch.config.moet else {
         return Ok(response);
     };
     if position::scaled_debt(&touch.position, moet).is_zero() {
-        reset_marks(touch)?;
+        // No MOET debt: the interest stays with the position.
+        set_marks(touch, false)?;
         return Ok(response);
     }
-    let earned = touch.position.collateral.iter().any(|b| {
-        touch
-            .assets
-            .get(b.asset)
-            .map(|a| b.mark.map(|m| a.state.supply_index > m).unwrap_or(false))
-            .unwrap_or(false)
-    });
-    if !earned {
-        reset_marks(touch)?;
+    let mut earning: Vec<AssetId> = vec![];
+    for b in &touch.position.collateral {
+        let index = touch.assets.get(b.asset)?.state.supply_index;
+        if b.mark.is_some_and(|m| index > m) {
+            earning.push(b.asset);
+        }
+    }
+    if earning.is_empty() {
         return Ok(response);
     }
     touch.include_moet(deps.storage)?;
@@ -118,16 +134,24 @@ pub fn self_repay(
         return Ok(response.add_attribute("self_repay", "skipped: price unavailable"));
     };
     let mut written_off = Uint128::zero();
-    let ids: Vec<AssetId> = touch.position.collateral.iter().map(|b| b.asset).collect();
-    for id in ids {
+    for id in earning {
         let debt_left = debt_amount(&touch.position, touch.assets.get(moet)?)?;
         if debt_left.is_zero() {
             break;
         }
-        written_off =
-            written_off.checked_add(take_interest(touch, &prices, id, moet, debt_left)?)?;
+        let written = take_interest(touch, &prices, id, moet, debt_left)?;
+        if !written.is_zero() {
+            advance_mark(touch, id)?;
+            written_off = written_off.checked_add(written)?;
+        }
     }
-    reset_marks(touch)?;
+    if position::scaled_debt(&touch.position, moet).is_zero() {
+        // The debt is gone: what is left of the interest stays with the position.
+        set_marks(touch, false)?;
+    }
+    if written_off.is_zero() {
+        return Ok(response);
+    }
     Ok(response.add_attribute("self_repaid", written_off))
 }
 
@@ -199,8 +223,10 @@ fn take_interest(
     Ok(write_off)
 }
 
-/// MOET to borrow so that the HF at `price` equals `target`, never below the conservative
-/// borrow floor (SPEC 3.5), rounded down.
+/// MOET to borrow so that the HF at `price` equals `target`, rounded down, and never below the
+/// conservative borrow floor (SPEC 3.3 / 3.5). Zero when the position is at or below the target,
+/// or when the debt would be left below `min_debt_value` (nothing worth borrowing: skipped
+/// rather than failing the message).
 fn moet_to_target(
     touch: &Touch,
     prices: &Prices,
@@ -224,7 +250,7 @@ fn moet_to_target(
         prices,
         Pricing::Conservative,
     )?;
-    let at_floor = borrow_to_target(
+    let mut at_floor = borrow_to_target(
         safe.effective_collateral,
         safe.effective_debt,
         touch.config.borrow_health_floor,
@@ -232,18 +258,36 @@ fn moet_to_target(
         Decimal::one(),
         bf,
     )?;
-    Ok(at_target.min(at_floor))
+    let index = asset.state.borrow_index;
+    if index > Decimal256::one() {
+        // With a borrow index I above 1 the new scaled debt rounds up (ceil(x / I) * I < x + I)
+        // and the debt read back rounds up again: up to ceil(I) base units more than borrowed.
+        // Keep them off the floor so that the floor check after the borrow cannot fail.
+        let slack = Uint128::try_from(index.to_uint_ceil()).unwrap_or(Uint128::MAX);
+        at_floor = at_floor.saturating_sub(slack);
+    }
+    let amount = at_target.min(at_floor);
+    if amount.is_zero() {
+        return Ok(amount);
+    }
+    let debt_after = debt_amount(&touch.position, asset)?.checked_add(amount)?;
+    if keel_math::value_up(debt_after, decimals, Decimal::one())?
+        < Decimal256::from(touch.config.min_debt_value)
+    {
+        return Ok(Uint128::zero());
+    }
+    Ok(amount)
 }
 
 /// Borrows `amount` of MOET into the position and pushes it to the draw-down sink (the owner
-/// when none is set): a cw20 `send` when the sink has a hook `msg`, else a mint straight to it.
+/// when none is set): a cw20 `send` when the sink has a hook `msg` (minted to the market, then
+/// sent, so the hook's `sender` is the market), else a mint straight to the recipient.
 fn borrow_and_push(
     touch: &mut Touch,
     prices: &Prices,
     moet: AssetId,
     amount: Uint128,
     response: Response,
-    env_contract: &cosmwasm_std::Addr,
 ) -> Result<Response, ContractError> {
     let asset = touch.assets.get_mut(moet)?;
     let denom = asset.denom().to_string();
@@ -267,50 +311,38 @@ fn borrow_and_push(
         .automation
         .as_ref()
         .and_then(|a| a.sink.clone());
+    let mint_to = |recipient: &Addr| {
+        cw20_msg(
+            &denom,
+            &Cw20ExecuteMsg::Mint {
+                recipient: recipient.to_string(),
+                amount,
+            },
+        )
+    };
     let (to, msgs) = match sink {
         Some(StoredSink {
             address,
             msg: Some(hook),
-        }) => (
-            address.clone(),
-            vec![
-                cw20_msg(
-                    &denom,
-                    &Cw20ExecuteMsg::Mint {
-                        recipient: env_contract.to_string(),
-                        amount,
-                    },
-                )?,
-                cw20_msg(
-                    &denom,
-                    &Cw20ExecuteMsg::Send {
-                        contract: address.to_string(),
-                        amount,
-                        msg: hook,
-                    },
-                )?,
-            ],
-        ),
-        Some(StoredSink { address, msg: None }) => (
-            address.clone(),
-            vec![cw20_msg(
+        }) => {
+            let send = cw20_msg(
                 &denom,
-                &Cw20ExecuteMsg::Mint {
-                    recipient: address.to_string(),
+                &Cw20ExecuteMsg::Send {
+                    contract: address.to_string(),
                     amount,
+                    msg: hook,
                 },
-            )?],
-        ),
-        None => (
-            touch.position.owner.clone(),
-            vec![cw20_msg(
-                &denom,
-                &Cw20ExecuteMsg::Mint {
-                    recipient: touch.position.owner.to_string(),
-                    amount,
-                },
-            )?],
-        ),
+            )?;
+            (address, vec![mint_to(&touch.contract)?, send])
+        }
+        Some(StoredSink { address, msg: None }) => {
+            let mint = mint_to(&address)?;
+            (address, vec![mint])
+        }
+        None => {
+            let owner = touch.position.owner.clone();
+            (owner.clone(), vec![mint_to(&owner)?])
+        }
     };
     Ok(response
         .add_messages(msgs)
@@ -331,10 +363,7 @@ pub fn auto_borrow(
     if amount.is_zero() {
         return Ok(response.add_attribute("drawn_down", "0"));
     }
-    let contract = touch.contract.clone();
-    let response = borrow_and_push(touch, &prices, moet, amount, response, &contract)?;
-    reset_marks(touch)?;
-    Ok(response)
+    borrow_and_push(touch, &prices, moet, amount, response)
 }
 
 pub fn set_automation(
@@ -346,14 +375,18 @@ pub fn set_automation(
 ) -> Result<Response, ContractError> {
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
     touch.require_owner(&info.sender, "set_automation")?;
+    let automation = automation
+        .map(|a| validate_automation(deps.api, a))
+        .transpose()?;
     let response = Response::new()
         .add_attribute("action", "set_automation")
         .add_attribute("position_id", position_id.to_string());
     let response = self_repay(&deps, &mut touch, response)?;
-    touch.position.automation = automation
-        .map(|a| validate_automation(deps.api, a))
-        .transpose()?;
-    reset_marks(&mut touch)?;
+    let was_on = self_repays(touch.position.automation.as_ref());
+    touch.position.automation = automation;
+    // Still self-repaying: pending marks stay (interest not taken for want of a price is taken
+    // later). Newly self-repaying: only interest from now on counts.
+    set_marks(&mut touch, was_on)?;
     touch.save(deps.storage)?;
     Ok(response)
 }
@@ -364,7 +397,15 @@ fn health_attr(h: &Health) -> String {
         .unwrap_or_else(|| "infinite".to_string())
 }
 
-/// Keepers: back to the target when the HF is outside `min..max` (SPEC 3.5).
+/// What a rebalance did.
+enum Rebalanced {
+    DrawDown,
+    TopUp,
+    None(&'static str),
+}
+
+/// Keepers: back to the target when the HF is outside `min..max` (SPEC 3.5). A position without
+/// debt has an infinite HF: above any max.
 pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, ContractError> {
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
     let moet = touch.include_moet(deps.storage)?;
@@ -376,7 +417,7 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
     let before = health(&touch.position, &touch.assets, &prices, Pricing::Spot)?;
     let bounds = bounds(&touch.position, &touch.config).clone();
     let automation = touch.position.automation.clone();
-    let sink = automation.as_ref().and_then(|a| a.sink.as_ref());
+    let has_sink = automation.as_ref().is_some_and(|a| a.sink.is_some());
     let source = automation.as_ref().and_then(|a| a.source.clone());
     let above_max = before
         .health_factor
@@ -384,52 +425,69 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
         .unwrap_or(true);
     let below_min = before
         .health_factor
-        .map(|hf| hf < Decimal256::from(bounds.min))
-        .unwrap_or(false);
-
+        .is_some_and(|hf| hf < Decimal256::from(bounds.min));
     response = response.add_attribute("health_before", health_attr(&before));
-    if above_max && sink.is_some() {
-        let amount = moet_to_target(&touch, &prices, moet, bounds.target)?;
-        if !amount.is_zero() {
-            let contract = touch.contract.clone();
-            response = borrow_and_push(&mut touch, &prices, moet, amount, response, &contract)?;
+
+    let done = if above_max {
+        if !has_sink {
+            Rebalanced::None("no draw-down sink")
+        } else {
+            let amount = moet_to_target(&touch, &prices, moet, bounds.target)?;
+            if amount.is_zero() {
+                Rebalanced::None("nothing to borrow")
+            } else {
+                response = borrow_and_push(&mut touch, &prices, moet, amount, response)?;
+                Rebalanced::DrawDown
+            }
         }
     } else if below_min {
-        if let Some(source) = source {
-            response = top_up(
-                &deps,
-                &mut touch,
-                &prices,
-                moet,
-                &source,
-                bounds.target,
-                response,
-            )?;
-        } else {
-            response = response.add_attribute("rebalanced", "none: no top-up source");
+        match source {
+            None => Rebalanced::None("no top-up source"),
+            Some(source) => {
+                let (r, done) = top_up(
+                    &deps,
+                    &env,
+                    &mut touch,
+                    &prices,
+                    moet,
+                    &source,
+                    bounds.target,
+                    response,
+                )?;
+                response = r;
+                done
+            }
         }
     } else {
-        response = response.add_attribute("rebalanced", "none");
-    }
+        Rebalanced::None("inside bounds")
+    };
+    response = match done {
+        Rebalanced::DrawDown => response.add_attribute("rebalanced", "draw_down"),
+        Rebalanced::TopUp => response.add_attribute("rebalanced", "top_up"),
+        Rebalanced::None(reason) => response
+            .add_attribute("rebalanced", "none")
+            .add_attribute("reason", reason),
+    };
     let after = health(&touch.position, &touch.assets, &prices, Pricing::Spot)?;
-    reset_marks(&mut touch)?;
     touch.save(deps.storage)?;
     Ok(response.add_attribute("health_after", health_attr(&after)))
 }
 
 /// Pulls MOET from the top-up source (cw20 `transfer_from`) and burns it against the debt:
-/// at most what restores the target, and at most the source's allowance and balance.
-/// All-or-nothing: fails when what the source can give leaves the position liquidatable.
+/// at most what restores the target (rounded up, so the HF reaches it), and at most what the
+/// source's allowance (zero once expired) and balance give. All-or-nothing: fails, pulling
+/// nothing, when what the source can give leaves the position liquidatable.
 #[allow(clippy::too_many_arguments)]
 fn top_up(
     deps: &DepsMut,
+    env: &Env,
     touch: &mut Touch,
     prices: &Prices,
     moet: AssetId,
-    source: &cosmwasm_std::Addr,
+    source: &Addr,
     target: Decimal,
     response: Response,
-) -> Result<Response, ContractError> {
+) -> Result<(Response, Rebalanced), ContractError> {
     let asset = touch.assets.get(moet)?;
     let denom = asset.denom().to_string();
     let spot = health(&touch.position, &touch.assets, prices, Pricing::Spot)?;
@@ -442,43 +500,53 @@ fn top_up(
         asset.info.params.borrow_factor,
     )?
     .min(debt_amount(&touch.position, asset)?);
-    if needed.is_zero() {
-        return Ok(response.add_attribute("rebalanced", "none: no MOET debt"));
+    let mut available = Uint128::zero();
+    if !needed.is_zero() {
+        let token = cw20_address(&denom).ok_or_else(|| ContractError::InvalidParams {
+            denom: denom.clone(),
+            reason: "not a cw20 token".to_string(),
+        })?;
+        let allowance: AllowanceResponse = deps.querier.query_wasm_smart(
+            token,
+            &Cw20QueryMsg::Allowance {
+                owner: source.to_string(),
+                spender: touch.contract.to_string(),
+            },
+        )?;
+        if !allowance.expires.is_expired(&env.block) && !allowance.allowance.is_zero() {
+            let balance: BalanceResponse = deps.querier.query_wasm_smart(
+                token,
+                &Cw20QueryMsg::Balance {
+                    address: source.to_string(),
+                },
+            )?;
+            available = allowance.allowance.min(balance.balance);
+        }
     }
-    let token = cw20_address(&denom).unwrap_or_default().to_string();
-    let allowance: AllowanceResponse = deps.querier.query_wasm_smart(
-        &token,
-        &Cw20QueryMsg::Allowance {
-            owner: source.to_string(),
-            spender: touch.contract.to_string(),
-        },
-    )?;
-    let balance: BalanceResponse = deps.querier.query_wasm_smart(
-        &token,
-        &Cw20QueryMsg::Balance {
-            address: source.to_string(),
-        },
-    )?;
-    let pulled = needed.min(allowance.allowance).min(balance.balance);
+    let pulled = needed.min(available);
     if !pulled.is_zero() {
         let asset = touch.assets.get_mut(moet)?;
         position::repay(&mut touch.position, asset, pulled)?;
     }
     let after = health(&touch.position, &touch.assets, prices, Pricing::Spot)?;
-    let liquidatable = after
+    if after
         .liquidation_health_factor
-        .map(|lhf| lhf < Decimal256::one())
-        .unwrap_or(false);
-    if liquidatable {
+        .is_some_and(|lhf| lhf < Decimal256::one())
+    {
         return Err(ContractError::TopUpInsufficient {
             position_id: touch.position_id,
             source_addr: source.to_string(),
         });
     }
     if pulled.is_zero() {
-        return Ok(response.add_attribute("rebalanced", "none: source gives nothing"));
+        let reason = if needed.is_zero() {
+            "no MOET debt"
+        } else {
+            "source gives nothing"
+        };
+        return Ok((response, Rebalanced::None(reason)));
     }
-    Ok(response
+    let response = response
         .add_message(cw20_msg(
             &denom,
             &Cw20ExecuteMsg::TransferFrom {
@@ -489,5 +557,6 @@ fn top_up(
         )?)
         .add_message(cw20_msg(&denom, &Cw20ExecuteMsg::Burn { amount: pulled })?)
         .add_attribute("topped_up", pulled)
-        .add_attribute("source", source.to_string()))
+        .add_attribute("source", source.to_string());
+    Ok((response, Rebalanced::TopUp))
 }
