@@ -1387,3 +1387,48 @@ fn every_touch_self_repays() {
         }
     }
 }
+
+#[test]
+fn rebalance_bounds_are_inclusive() {
+    let mut s = setup();
+    let (owner, sink, source) = (s.addr("alice"), s.addr("sink"), s.addr("source"));
+    give_moet(&mut s, &source, usdc(1000));
+    allow(&mut s, &source, usdc(1000));
+    let moet = s.moet_denom();
+    let open = |s: &mut Suite| {
+        let (id, _) = open_auto(s, &owner, eth(1), ETH, None, false).unwrap();
+        s.borrow(&owner, id, &moet, usdc(1000)).unwrap();
+        s.exec_market(
+            &owner,
+            &ExecuteMsg::SetAutomation {
+                position_id: id,
+                automation: Some(auto(plain_sink(&sink), Some(&source), false)),
+            },
+            &[],
+        )
+        .unwrap();
+        id
+    };
+    let (a, b) = (open(&mut s), open(&mut s));
+    // ETH 1875: C = 1500, HF = 1500 / 1000 = 1.5 = max exactly: nothing to do.
+    s.set_price(ETH, "1875");
+    let res = rebalance(&mut s, a).unwrap();
+    assert_eq!(attr(&res, "rebalanced").as_deref(), Some("none"));
+    assert_eq!(moet_debt(&s, a), usdc(1000));
+    // ETH 1876: C = 1500.8, HF 1.5008 > 1.5: floor(1500.8 / 1.3 - 1000) = 154.461538.
+    s.set_price(ETH, "1876");
+    rebalance(&mut s, a).unwrap();
+    assert_eq!(moet_debt(&s, a), 1_154_461_538);
+    // ETH 1375: C = 1100, HF = 1.1 = min exactly: nothing to do.
+    s.set_price(ETH, "1375");
+    let res = rebalance(&mut s, b).unwrap();
+    assert_eq!(attr(&res, "rebalanced").as_deref(), Some("none"));
+    assert_eq!(moet_debt(&s, b), usdc(1000));
+    // ETH 1374: C = 1099.2, HF 1.0992 < 1.1: ceil(1000 - 1099.2 / 1.3) = ceil(154.4615384..)
+    // = 154.461539.
+    s.set_price(ETH, "1374");
+    rebalance(&mut s, b).unwrap();
+    assert_eq!(moet_debt(&s, b), usdc(1000) - 154_461_539);
+    assert_eq!(moet_balance(&s, &source), usdc(1000) - 154_461_539);
+    assert!(hf(&s, b).unwrap() >= d256("1.3"));
+}

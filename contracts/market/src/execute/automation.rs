@@ -1,7 +1,8 @@
 //! Automation (SPEC 3.5): auto-borrow to the target health, keeper rebalancing, self-repaying
 //! MOET debt.
 use cosmwasm_std::{
-    Addr, Api, Decimal, Decimal256, DepsMut, Env, MessageInfo, Response, Uint128, Uint256,
+    Addr, Api, Decimal, Decimal256, DepsMut, Env, MessageInfo, QuerierWrapper, Response, Storage,
+    Uint128, Uint256,
 };
 use cw20::{AllowanceResponse, BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg};
 use keel_math::{
@@ -95,29 +96,60 @@ fn set_marks(touch: &mut Touch, keep: bool) -> Result<(), ContractError> {
     Ok(())
 }
 
+/// What `apply_self_repay` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfRepay {
+    /// Nothing to do: self-repay off, no MOET debt, or no interest since the last touch.
+    Nothing,
+    /// A price was unavailable: nothing taken now, the interest is taken at a later touch.
+    Skipped,
+    /// This much MOET debt was written off.
+    WrittenOff(Uint128),
+}
+
+/// Self-repay (SPEC 3.5) on a touched position, adding its attribute to `response`.
+pub fn self_repay(
+    deps: &DepsMut,
+    touch: &mut Touch,
+    response: Response,
+) -> Result<Response, ContractError> {
+    Ok(
+        match apply_self_repay(&*deps.storage, &deps.querier, touch)? {
+            SelfRepay::Nothing => response,
+            SelfRepay::Skipped => {
+                response.add_attribute("self_repay", "skipped: price unavailable")
+            }
+            SelfRepay::WrittenOff(amount) => response.add_attribute("self_repaid", amount),
+        },
+    )
+}
+
 /// Self-repay (SPEC 3.5): the supply interest each collateral earned since the last touch goes
 /// to that asset's reserves, and the same value of the position's MOET debt is written off, at
 /// most the whole debt (the rest of the interest stays with the position). Skipped, without
 /// failing the message, when a price is unavailable: the marks stay, so the interest is taken
 /// at a later touch. A balance whose interest is worth less than one MOET base unit keeps its
 /// mark, so that the interest accumulates instead of being rounded away at every touch.
-pub fn self_repay(
-    deps: &DepsMut,
+///
+/// Works on the in-memory `Touch` only (nothing is written until `touch.save`), so a query can
+/// also apply it to show a position as its next touch will leave it.
+pub fn apply_self_repay(
+    storage: &dyn Storage,
+    querier: &QuerierWrapper,
     touch: &mut Touch,
-    response: Response,
-) -> Result<Response, ContractError> {
+) -> Result<SelfRepay, ContractError> {
     if !self_repays(touch.position.automation.as_ref()) {
-        return Ok(response);
+        return Ok(SelfRepay::Nothing);
     }
     // Balances without a mark start earning for the debt now.
     set_marks(touch, true)?;
     let Some(moet) = touch.config.moet else {
-        return Ok(response);
+        return Ok(SelfRepay::Nothing);
     };
     if position::scaled_debt(&touch.position, moet).is_zero() {
         // No MOET debt: the interest stays with the position.
         set_marks(touch, false)?;
-        return Ok(response);
+        return Ok(SelfRepay::Nothing);
     }
     let mut earning: Vec<AssetId> = vec![];
     for b in &touch.position.collateral {
@@ -127,11 +159,11 @@ pub fn self_repay(
         }
     }
     if earning.is_empty() {
-        return Ok(response);
+        return Ok(SelfRepay::Nothing);
     }
-    touch.include_moet(deps.storage)?;
-    let Ok(prices) = touch.prices(&deps.querier) else {
-        return Ok(response.add_attribute("self_repay", "skipped: price unavailable"));
+    touch.include_moet(storage)?;
+    let Ok(prices) = touch.prices(querier) else {
+        return Ok(SelfRepay::Skipped);
     };
     let mut written_off = Uint128::zero();
     for id in earning {
@@ -149,10 +181,11 @@ pub fn self_repay(
         // The debt is gone: what is left of the interest stays with the position.
         set_marks(touch, false)?;
     }
-    if written_off.is_zero() {
-        return Ok(response);
-    }
-    Ok(response.add_attribute("self_repaid", written_off))
+    Ok(if written_off.is_zero() {
+        SelfRepay::Nothing
+    } else {
+        SelfRepay::WrittenOff(written_off)
+    })
 }
 
 /// Takes the interest of collateral `id` since its mark and writes off its value of MOET debt
