@@ -1432,3 +1432,29 @@ fn rebalance_bounds_are_inclusive() {
     assert_eq!(moet_balance(&s, &source), usdc(1000) - 154_461_539);
     assert!(hf(&s, b).unwrap() >= d256("1.3"));
 }
+
+#[test]
+fn self_repay_then_auto_borrow_in_one_deposit() {
+    let (mut s, alice, id) = lender_yield_setup(true, 5_000);
+    a_year_later(&mut s);
+    s.fund(&alice, usdc(1_000), USDC);
+    let res = s
+        .exec_market(
+            &alice,
+            &ExecuteMsg::Deposit {
+                position_id: id,
+                push_to_draw_down_sink: true,
+            },
+            &coins(usdc(1_000), USDC),
+        )
+        .unwrap();
+    // First the write-off (1035.739153), then the deposit, then the borrow to the target:
+    // C = 0.8 * 11,000 = 8800, debt after = floor(8800 / 1.3) = 6769.230769 (to a unit: the
+    // collateral is back to 10,000 to a base unit).
+    let written: u128 = attr(&res, "self_repaid").unwrap().parse().unwrap();
+    assert_within(written, YEAR1_INTEREST, 1);
+    let drawn: u128 = attr(&res, "drawn_down").unwrap().parse().unwrap();
+    assert_eq!(moet_debt(&s, id), usdc(5_000) - written + drawn);
+    assert_within(moet_debt(&s, id), 6_769_230_769, 1);
+    assert_close(hf(&s, id).unwrap(), "1.3", "0.000001");
+}
