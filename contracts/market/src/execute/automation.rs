@@ -214,8 +214,8 @@ fn take_interest(
     if index <= mark || mark.is_zero() {
         return Ok(Uint128::zero());
     }
-    // Scaled amount whose underlying equals the balance at the mark, rounded up in the
-    // position's favour never: the position keeps floor(scaled * mark / index).
+    // The position keeps the balance it had at the mark, floor(scaled * mark / index) scaled
+    // units; the interest taken is the rest (so it rounds up: taken in by the protocol).
     let kept = Uint256::from(balance.scaled)
         .checked_mul(mark.atomics())
         .map_err(|_| keel_math::MathError::Overflow("self_repay"))?
