@@ -13,12 +13,13 @@ use keel_types::market::{
 
 use crate::assets::{Assets, LoadedAsset};
 use crate::error::ContractError;
-use crate::execute::automation::stored_to_automation;
+use crate::execute::automation::{apply_self_repay, stored_to_automation};
+use crate::execute::Touch;
 use crate::position::{
     self, asset_ids, bounds, collateral_amount, debt_amount, health, load_position,
     load_position_assets, Pricing,
 };
-use crate::prices::{fetch_prices, fetch_prices_lenient, Prices};
+use crate::prices::{fetch_prices_lenient, Prices};
 use crate::state::{AssetId, Position, PositionId, CONFIG, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
 
 const DEFAULT_LIMIT: u32 = 10;
@@ -187,13 +188,22 @@ fn position_responses(
             }
         }
     }
+    if let Some(moet) = config.moet {
+        // Self-repaying positions write MOET debt off: price MOET (1, no query) with the rest.
+        if positions.iter().any(|(_, p)| self_repays(p)) {
+            assets.load(deps.storage, moet)?;
+            if !ids.contains(&moet) {
+                ids.push(moet);
+            }
+        }
+    }
     let (prices, batch_error) = fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids)?;
     positions
-        .iter()
+        .into_iter()
         .map(|(id, p)| {
             // Only a position that holds the unpriced denom reports it.
             let error = batch_error.as_ref().and_then(|_| {
-                asset_ids(p).into_iter().find_map(|a| {
+                asset_ids(&p).into_iter().find_map(|a| {
                     let asset = assets.get(a).ok()?;
                     prices
                         .get(a, asset.denom())
@@ -201,9 +211,28 @@ fn position_responses(
                         .then(|| asset.denom().to_string())
                 })
             });
-            position_response(*id, p, &assets, &prices, error, &config)
+            if error.is_none() && self_repays(&p) {
+                // Show the position as its next touch will leave it (SPEC 3.5, 3.8: accrued
+                // to now).
+                let mut touch = Touch::with_position(deps.storage, env, config.clone(), id, p)?;
+                touch.use_prices(prices.clone());
+                apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+                return position_response(
+                    id,
+                    &touch.position,
+                    &touch.assets,
+                    &prices,
+                    None,
+                    &config,
+                );
+            }
+            position_response(id, &p, &assets, &prices, error, &config)
         })
         .collect()
+}
+
+fn self_repays(position: &Position) -> bool {
+    position.automation.as_ref().is_some_and(|a| a.self_repay)
 }
 
 pub fn position(
@@ -277,28 +306,31 @@ pub fn liquidatable_positions(
     })
 }
 
-/// Loads a position with its assets and `extra` denoms, and prices them in one query.
+/// Loads a position with its assets and `extra` denoms, prices them in one query, and applies
+/// a pending self-repay, as the next touch of the position would.
 fn load_priced(
     deps: Deps,
     env: &Env,
     position_id: PositionId,
     extra: &[&str],
 ) -> Result<(crate::state::Config, Position, Assets, Prices, Vec<AssetId>), ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let position = load_position(deps.storage, position_id)?;
-    let mut assets = Assets::new(env.block.time.seconds());
-    load_position_assets(deps.storage, &position, &mut assets)?;
-    let mut ids = asset_ids(&position);
+    let mut touch = Touch::load(deps, env, position_id)?;
     let mut extra_ids = vec![];
     for denom in extra {
-        let id = assets.load_denom(deps.storage, denom)?;
-        extra_ids.push(id);
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
+        extra_ids.push(touch.include(deps.storage, denom)?);
     }
-    let prices = fetch_prices(&deps.querier, &config.oracle, &assets, ids)?;
-    Ok((config, position, assets, prices, extra_ids))
+    if self_repays(&touch.position) && touch.config.moet.is_some() {
+        touch.include_moet(deps.storage)?;
+    }
+    let prices = touch.prices(&deps.querier)?;
+    apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+    Ok((
+        touch.config,
+        touch.position,
+        touch.assets,
+        prices,
+        extra_ids,
+    ))
 }
 
 /// Borrowable amounts: to the position's target health at `price`, and down to the borrow
