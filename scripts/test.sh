@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# THE test command of Keel (the README and .ci/run call it). Steps, in order, stopping at the
+# first failure:
+#   fmt         cargo fmt --all -- --check
+#   clippy      cargo clippy --workspace --all-targets -- -D warnings
+#   test        cargo test --workspace
+#   schema      scripts/schema.sh --check
+#   build-wasm  scripts/build-wasm.sh
+#   check-wasm  scripts/check-wasm.sh
+# and prints the wall time of each step at the end.
+#
+# Usage: scripts/test.sh [--no-wasm]     (--no-wasm: skip build-wasm and check-wasm, for quick loops)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export DEBIAN_FRONTEND=noninteractive
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+WASM=1
+for arg in "$@"; do
+  case "$arg" in
+  --no-wasm) WASM= ;;
+  *)
+    echo "usage: $0 [--no-wasm]" >&2
+    exit 2
+    ;;
+  esac
+done
+
+STEP_NAMES=()
+STEP_TIMES=()
+STEP_STATUS=()
+T_ALL=$(date +%s)
+TEST_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-test.XXXXXX")
+trap 'rm -f "$TEST_LOG"' EXIT
+
+summary() {
+  echo
+  echo "==> step times (wall clock)"
+  local i
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '    %-12s %6ss  %s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}" "${STEP_STATUS[$i]}"
+  done
+  printf '    %-12s %6ss\n' total "$(($(date +%s) - T_ALL))"
+}
+
+# step NAME COMMAND...: run one step, time it, stop everything if it fails.
+step() {
+  local name=$1 t0 rc
+  shift
+  echo
+  echo "==> [$name] $*"
+  t0=$(date +%s)
+  set +e
+  "$@"
+  rc=$?
+  set -e
+  STEP_NAMES+=("$name")
+  STEP_TIMES+=("$(($(date +%s) - t0))")
+  if [ $rc -ne 0 ]; then
+    STEP_STATUS+=("FAILED (exit $rc)")
+    summary
+    echo
+    echo "FAILED: step '$name' ($*) exited with $rc" >&2
+    exit $rc
+  fi
+  STEP_STATUS+=(ok)
+}
+
+need_component() {
+  if command -v rustup >/dev/null 2>&1 &&
+    ! rustup component list --installed 2>/dev/null | grep -q "^$1"; then
+    echo "==> rust component $1 missing: rustup component add $1" >&2
+    rustup component add "$1" || {
+      echo "FAILED: the $1 component is not installed and cannot be added" >&2
+      exit 1
+    }
+  fi
+}
+need_component rustfmt
+need_component clippy
+
+# cargo test's output goes through a file as well, to total its "test result:" lines at the end.
+cargo_test() {
+  set -o pipefail
+  cargo test --workspace 2>&1 | tee "$TEST_LOG"
+}
+
+step fmt cargo fmt --all -- --check
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+step test cargo_test
+step schema scripts/schema.sh --check
+if [ -n "$WASM" ]; then
+  step build-wasm scripts/build-wasm.sh
+  step check-wasm scripts/check-wasm.sh
+fi
+
+summary
+# One closing line with the totals of every cargo test binary.
+awk '/^test result:/ {
+       for (i = 1; i <= NF; i++) {
+         if ($(i) ~ /^passed;?$/)  p += $(i - 1)
+         if ($(i) ~ /^failed;?$/)  f += $(i - 1)
+         if ($(i) ~ /^ignored;?$/) s += $(i - 1)
+       }
+     }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG"
