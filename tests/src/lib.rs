@@ -3,6 +3,8 @@
 //! that speak the contracts' JSON messages.
 pub mod sink;
 
+pub mod fuzz;
+
 use anyhow::Result as AnyResult;
 use cosmwasm_std::{coin, Addr, Coin, Decimal, Empty, Uint128};
 use cw20::{Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
