@@ -2,7 +2,7 @@
 //! attack fails or gains nothing. docs/SECURITY.md lists each threat, its defence and the test
 //! here that pins it.
 use anyhow::Result as AnyResult;
-use cosmwasm_std::{coin, coins, to_json_binary, Addr, Decimal, Decimal256, Uint128};
+use cosmwasm_std::{coins, to_json_binary, Addr, Decimal, Decimal256, Uint128};
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_multi_test::{AppResponse, Executor};
 use keel_tests::*;
@@ -1133,10 +1133,21 @@ fn a_draining_top_up_source_cannot_keep_a_position_from_liquidation() {
     // A source that can give enough rescues the position.
     s.exec(&source, &moet_token, &allow(moet(2000)), &[])
         .unwrap();
-    if lhf(&s.position(id)) < 1.1 {
-        s.exec_market(&keeper, &ExecuteMsg::Rebalance { position_id: id }, &[])
-            .unwrap();
-        assert!(lhf(&s.position(id)) >= 1.0);
-    }
-    let _ = coin(0, USDC);
+    assert!(
+        lhf(&s.position(id)) < 1.0,
+        "still liquidatable after one liquidation"
+    );
+    let before = s.balance(&source, &m);
+    let res = s
+        .exec_market(&keeper, &ExecuteMsg::Rebalance { position_id: id }, &[])
+        .unwrap();
+    assert!(res
+        .events
+        .iter()
+        .flat_map(|e| e.attributes.iter())
+        .any(|a| a.key == "topped_up"));
+    assert!(lhf(&s.position(id)) >= 1.0);
+    let hf = d(s.position(id).health.unwrap().health_factor.unwrap());
+    assert!((1.3..1.31).contains(&hf), "back to the target: {hf}");
+    assert!(s.balance(&source, &m) < before);
 }
