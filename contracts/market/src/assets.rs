@@ -132,7 +132,12 @@ impl LoadedAsset {
             reserve_factor: self.info.params.reserve_factor,
             dt,
         })?;
-        let state = self.touch();
+        // Not `touch()`: accruing alone changes nothing that must be stored (a later load
+        // accrues from the stored state again, as a query does). Only an asset whose totals
+        // the message changes is written back (with its accrual): a message that merely values
+        // the position's other assets does not rewrite them, which saves a storage write
+        // (about 6k SDK gas) per untouched asset.
+        let state = &mut self.state;
         state.supply_index = out.supply_index;
         state.borrow_index = out.borrow_index;
         state.reserves = out.reserves;
@@ -191,6 +196,10 @@ impl Assets {
         storage: &dyn Storage,
         denom: &str,
     ) -> Result<AssetId, ContractError> {
+        // an asset already loaded is found by its denom without another storage read
+        if let Some(asset) = self.loaded.values().find(|a| a.info.denom == denom) {
+            return Ok(asset.id);
+        }
         let id = Self::id_of(storage, denom)?;
         self.load(storage, id)?;
         Ok(id)
