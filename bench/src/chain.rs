@@ -186,7 +186,37 @@ pub struct ContractStore {
     iterators: Vec<(Vec<Record>, usize)>,
 }
 
+/// `KEEL_BENCH_TRACE=1`: print every storage operation (to analyse where KV gas goes).
+fn trace_enabled() -> bool {
+    thread_local!(static ON: bool = std::env::var_os("KEEL_BENCH_TRACE").is_some());
+    ON.with(|on| *on)
+}
+
+fn printable(key: &[u8]) -> String {
+    key.iter()
+        .map(|b| {
+            if b.is_ascii_graphic() {
+                (*b as char).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect()
+}
+
 impl ContractStore {
+    fn trace(&self, op: &str, key: &[u8], value_len: usize, gas: u64) {
+        if trace_enabled() {
+            eprintln!(
+                "    [{}] {op:<5} {:<40} key {:>3} value {:>5} gas {gas}",
+                self.record.borrow().contract,
+                printable(key),
+                key.len(),
+                value_len
+            );
+        }
+    }
+
     fn charge(&self, kv_gas: u64) -> GasInfo {
         self.record.borrow_mut().kv_gas += kv_gas;
         GasInfo::with_externally_used(kv_gas * gas::GAS_MULTIPLIER)
@@ -208,7 +238,9 @@ impl Storage for ContractStore {
             r.reads += 1;
             r.read_bytes += (key.len() + value_len) as u64;
         }
-        let gas = self.charge(gas::read_cost(key.len(), value_len));
+        let cost = gas::read_cost(key.len(), value_len);
+        self.trace("get", key, value_len, cost);
+        let gas = self.charge(cost);
         (Ok(value), gas)
     }
 
@@ -247,7 +279,9 @@ impl Storage for ContractStore {
                 r.read_bytes += (k + v) as u64;
             }
         }
-        let gas = self.charge(gas::iter_step_cost(first));
+        let cost = gas::iter_step_cost(first);
+        self.trace("scan", start.unwrap_or_default(), 0, cost);
+        let gas = self.charge(cost);
         self.iterators.push((records, 0));
         let id = (self.iterators.len() - 1) as u32;
         (Ok(id), gas)
@@ -271,7 +305,9 @@ impl Storage for ContractStore {
             r.iter_steps += 1;
             r.read_bytes += (k + v) as u64;
         }
-        let gas = self.charge(gas::iter_step_cost(Some((k, v))));
+        let cost = gas::iter_step_cost(Some((k, v)));
+        self.trace("next", &record.0, v, cost);
+        let gas = self.charge(cost);
         (Ok(Some(record)), gas)
     }
 
@@ -289,7 +325,9 @@ impl Storage for ContractStore {
             r.writes += 1;
             r.write_bytes += (key.len() + value.len()) as u64;
         }
-        let gas = self.charge(gas::write_cost(key.len(), value.len()));
+        let cost = gas::write_cost(key.len(), value.len());
+        self.trace("set", key, value.len(), cost);
+        let gas = self.charge(cost);
         (Ok(()), gas)
     }
 
@@ -304,6 +342,7 @@ impl Storage for ContractStore {
             c.storage.remove(key);
         }
         self.record.borrow_mut().deletes += 1;
+        self.trace("del", key, 0, gas::delete_cost());
         let gas = self.charge(gas::delete_cost());
         (Ok(()), gas)
     }

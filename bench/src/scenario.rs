@@ -136,6 +136,10 @@ pub fn unit(decimals: u8) -> u128 {
     10u128.pow(decimals as u32)
 }
 
+/// Price history before the measured messages: enough pushes (every `PRICE_REFRESH`) to fill
+/// the oracle's TWAP ring (64 observations), the steady state of a live chain.
+pub const WARM_UP: u64 = 70 * PRICE_REFRESH;
+
 /// Seconds between two measured messages: one block.
 pub const BLOCK_SECONDS: u64 = 6;
 /// Prices are pushed again when older than this (the oracle's max_age is 300 s).
@@ -501,8 +505,8 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
     d.add_pool_asset(OSMO, 6, "1")?;
     d.add_pool_asset(JUNO, 6, "1")?;
     d.add_pool_asset(&weth_denom, 18, "3000")?;
-    // a live chain: the TWAP window (1800 s) is covered
-    d.warm_up(2400)?;
+    // a live chain: the TWAP window (1800 s) is covered and the ring is full
+    d.warm_up(WARM_UP)?;
 
     chain.mint(&alice, 10_000 * unit(6), ATOM);
     chain.mint(&lender, 100_000 * unit(6), OSMO);
@@ -518,6 +522,9 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
                        f: &mut dyn FnMut(&Deploy) -> Result<Measure>|
      -> Result<Measure> {
         d.next_block()?;
+        if std::env::var_os("KEEL_BENCH_TRACE").is_some() {
+            eprintln!("== {name}");
+        }
         let m = f(d).with_context(|| format!("scenario step `{name}`"))?;
         rows.push(Row::from_measure(name, &m));
         Ok(m)
@@ -748,7 +755,7 @@ pub fn scaling_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
         d.add_pool_asset(&coin(i), 6, "1")?;
     }
     d.add_pool_asset(OSMO, 6, "1")?;
-    d.warm_up(2400)?;
+    d.warm_up(WARM_UP)?;
     let lender = chain.user("scale-lender");
     chain.mint(&lender, 1_000_000 * unit(6), OSMO);
     d.next_block()?;
