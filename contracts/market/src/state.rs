@@ -3,8 +3,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, Empty, Uint128};
 use cw_storage_plus::{Item, Map};
-use keel_math::HealthBounds;
-use keel_types::market::AssetParams;
+use keel_math::{HealthBounds, RateModel, RatePoint};
+use keel_types::market::{AssetKind, AssetParams};
+use serde::{Deserialize, Serialize};
 
 pub type AssetId = u16;
 pub type PositionId = u64;
@@ -28,11 +29,119 @@ pub struct Config {
     pub moet: Option<AssetId>,
 }
 
-/// The rarely written part of a listed asset.
-#[cw_serde]
+/// The rarely written part of a listed asset. It is read by nearly every message (once per
+/// asset of the position), so it is stored as a compact JSON array ([`StoredAssetInfo`]:
+/// ~90 bytes instead of ~400 with the field names of `AssetParams`), which saves about 1k SDK
+/// gas per asset read.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(from = "StoredAssetInfo", into = "StoredAssetInfo")]
 pub struct AssetInfo {
     pub denom: String,
     pub params: AssetParams,
+}
+
+const KIND_MINTED: u8 = 1;
+const DEPOSIT_ENABLED: u8 = 2;
+const BORROW_ENABLED: u8 = 4;
+const COLLATERAL_ENABLED: u8 = 8;
+
+/// The stored form of [`AssetInfo`]: `[denom, decimals, flags, collateral_factor,
+/// liquidation_threshold, borrow_factor, reserve_factor, [fixed_rate, [[utilization, rate]...]],
+/// supply_cap, borrow_cap]`, flags being `minted | deposit << 1 | borrow << 2 | collateral << 3`.
+/// (serde-json-wasm writes tuples, not tuple structs: hence the transparent wrapper.)
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredAssetInfo(StoredAssetInfoFields);
+
+type StoredAssetInfoFields = (
+    String,
+    u8,
+    u8,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    (Option<Decimal>, Vec<(Decimal, Decimal)>),
+    Option<Uint128>,
+    Option<Uint128>,
+);
+
+impl From<AssetInfo> for StoredAssetInfo {
+    fn from(info: AssetInfo) -> Self {
+        let p = info.params;
+        let mut flags = 0;
+        if p.kind == AssetKind::Minted {
+            flags |= KIND_MINTED;
+        }
+        if p.deposit_enabled {
+            flags |= DEPOSIT_ENABLED;
+        }
+        if p.borrow_enabled {
+            flags |= BORROW_ENABLED;
+        }
+        if p.collateral_enabled {
+            flags |= COLLATERAL_ENABLED;
+        }
+        let rate = match p.rate_model {
+            RateModel::Fixed { rate } => (Some(rate), vec![]),
+            RateModel::Piecewise { points } => (
+                None,
+                points
+                    .into_iter()
+                    .map(|x| (x.utilization, x.rate))
+                    .collect(),
+            ),
+        };
+        StoredAssetInfo((
+            info.denom,
+            p.decimals,
+            flags,
+            p.collateral_factor,
+            p.liquidation_threshold,
+            p.borrow_factor,
+            p.reserve_factor,
+            rate,
+            p.supply_cap,
+            p.borrow_cap,
+        ))
+    }
+}
+
+impl From<StoredAssetInfo> for AssetInfo {
+    fn from(s: StoredAssetInfo) -> Self {
+        let StoredAssetInfo((denom, decimals, flags, cf, lt, bf, rf, rate, supply_cap, borrow_cap)) =
+            s;
+        let rate_model = match rate {
+            (Some(rate), _) => RateModel::Fixed { rate },
+            (None, points) => RateModel::Piecewise {
+                points: points
+                    .into_iter()
+                    .map(|(utilization, rate)| RatePoint { utilization, rate })
+                    .collect(),
+            },
+        };
+        AssetInfo {
+            denom,
+            params: AssetParams {
+                decimals,
+                kind: if flags & KIND_MINTED != 0 {
+                    AssetKind::Minted
+                } else {
+                    AssetKind::Pool
+                },
+                collateral_factor: cf,
+                liquidation_threshold: lt,
+                borrow_factor: bf,
+                reserve_factor: rf,
+                rate_model,
+                supply_cap,
+                borrow_cap,
+                deposit_enabled: flags & DEPOSIT_ENABLED != 0,
+                borrow_enabled: flags & BORROW_ENABLED != 0,
+                collateral_enabled: flags & COLLATERAL_ENABLED != 0,
+            },
+        }
+    }
 }
 
 /// The part of a listed asset that changes on every touch (SPEC 3.2). Short field names: this
@@ -127,3 +236,62 @@ pub const DENOM_IDS: Map<&str, AssetId> = Map::new("d");
 pub const POSITIONS: Map<PositionId, Position> = Map::new("p");
 /// Owner index, for the `positions {owner}` query only.
 pub const OWNER_POSITIONS: Map<(&Addr, PositionId), Empty> = Map::new("o");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(kind: AssetKind, rate_model: RateModel) -> AssetInfo {
+        AssetInfo {
+            denom: "uatom".to_string(),
+            params: AssetParams {
+                decimals: 6,
+                kind,
+                collateral_factor: Decimal::percent(80),
+                liquidation_threshold: Decimal::percent(85),
+                borrow_factor: Decimal::one(),
+                reserve_factor: Decimal::percent(20),
+                rate_model,
+                supply_cap: Some(Uint128::new(7)),
+                borrow_cap: None,
+                deposit_enabled: true,
+                borrow_enabled: false,
+                collateral_enabled: true,
+            },
+        }
+    }
+
+    #[test]
+    fn asset_info_round_trips_through_its_compact_form() {
+        let piecewise = RateModel::Piecewise {
+            points: vec![
+                RatePoint {
+                    utilization: Decimal::zero(),
+                    rate: Decimal::zero(),
+                },
+                RatePoint {
+                    utilization: Decimal::percent(80),
+                    rate: Decimal::percent(15),
+                },
+                RatePoint {
+                    utilization: Decimal::one(),
+                    rate: Decimal::percent(150),
+                },
+            ],
+        };
+        for original in [
+            info(AssetKind::Pool, piecewise),
+            info(
+                AssetKind::Minted,
+                RateModel::Fixed {
+                    rate: Decimal::percent(5),
+                },
+            ),
+        ] {
+            let bytes = cosmwasm_std::to_json_vec(&original).unwrap();
+            assert!(bytes.len() < 120, "{}", String::from_utf8_lossy(&bytes));
+            let back: AssetInfo = cosmwasm_std::from_json(&bytes).unwrap();
+            assert_eq!(back, original);
+        }
+    }
+}
