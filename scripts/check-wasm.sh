@@ -4,6 +4,7 @@
 # Installs cosmwasm-check with cargo when missing (once: ~4 minutes on 2 cores, it builds wasmer).
 #
 # Usage: scripts/check-wasm.sh [file.wasm...]       (default: artifacts/*.wasm)
+#        scripts/check-wasm.sh --install-only      only make sure cosmwasm-check is installed
 #
 # Environment:
 #   COSMWASM_CHECK_VERSION   version to use (default 2.3.5, matching cosmwasm-std =2.3.5)
@@ -24,7 +25,15 @@ die() {
   exit 1
 }
 
-if [ $# -gt 0 ]; then
+INSTALL_ONLY=
+if [ "${1:-}" = --install-only ]; then
+  INSTALL_ONLY=1
+  shift
+fi
+
+if [ -n "$INSTALL_ONLY" ]; then
+  FILES=()
+elif [ $# -gt 0 ]; then
   FILES=()
   for f in "$@"; do
     case "$f" in
@@ -37,7 +46,7 @@ else
   FILES=(artifacts/*.wasm)
   shopt -u nullglob
 fi
-[ ${#FILES[@]} -gt 0 ] || die "no artifacts/*.wasm: run scripts/build-wasm.sh first"
+[ -n "$INSTALL_ONLY" ] || [ ${#FILES[@]} -gt 0 ] || die "no artifacts/*.wasm: run scripts/build-wasm.sh first"
 
 # "cosmwasm-check 2.3.5" -> 2.3.5
 installed_version() { "$1" --version 2>/dev/null | awk '{ print $NF; exit }'; }
@@ -57,6 +66,10 @@ if [ -z "$CHECK" ]; then
   log "installed in $(($(date +%s) - t0)) s"
   CHECK=$BIN
   [ "$(installed_version "$CHECK")" = "$VERSION" ] || die "$CHECK does not report version $VERSION"
+fi
+if [ -n "$INSTALL_ONLY" ]; then
+  echo "[check-wasm] $CHECK: cosmwasm-check $VERSION"
+  exit 0
 fi
 
 # cosmwasm-check does not require the entry points: a contract built with its "library" feature

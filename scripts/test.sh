@@ -6,7 +6,8 @@
 #   test        cargo test --workspace
 #   schema      scripts/schema.sh --check
 #   build-wasm  scripts/build-wasm.sh
-#   check-wasm  scripts/check-wasm.sh
+#   check-wasm  scripts/check-wasm.sh (cosmwasm-check, installed in the background meanwhile
+#               when missing: the install-check step is the wait for it)
 # and prints the wall time of each step at the end.
 #
 # Usage: scripts/test.sh [--no-wasm]     (--no-wasm: skip build-wasm and check-wasm, for quick loops)
@@ -33,16 +34,23 @@ STEP_TIMES=()
 STEP_STATUS=()
 T_ALL=$(date +%s)
 TEST_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-test.XXXXXX")
-trap 'rm -f "$TEST_LOG"' EXIT
+INSTALL_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-cosmwasm-check.XXXXXX")
+INSTALL_PID=
+cleanup() {
+  rm -f "$TEST_LOG" "$INSTALL_LOG"
+  # the background install runs in its own process group (setsid): stop all of it
+  [ -z "$INSTALL_PID" ] || kill -- "-$INSTALL_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
 
 summary() {
   echo
   echo "==> step times (wall clock)"
   local i
   for i in "${!STEP_NAMES[@]}"; do
-    printf '    %-12s %6ss  %s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}" "${STEP_STATUS[$i]}"
+    printf '    %-14s %6ss  %s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}" "${STEP_STATUS[$i]}"
   done
-  printf '    %-12s %6ss\n' total "$(($(date +%s) - T_ALL))"
+  printf '    %-14s %6ss\n' total "$(($(date +%s) - T_ALL))"
 }
 
 # step NAME COMMAND...: run one step, time it, stop everything if it fails.
@@ -87,12 +95,28 @@ cargo_test() {
   cargo test --workspace 2>&1 | tee "$TEST_LOG"
 }
 
+# cosmwasm-check takes minutes to install the first time (it builds wasmer): when it is missing,
+# install it in the background from the start, on the core that the single-threaded steps (the
+# wasm builds' LTO) leave idle, and wait for it before check-wasm.
+if [ -n "$WASM" ]; then
+  setsid scripts/check-wasm.sh --install-only </dev/null >"$INSTALL_LOG" 2>&1 &
+  INSTALL_PID=$!
+fi
+wait_install() {
+  local rc=0
+  wait "$INSTALL_PID" || rc=$?
+  INSTALL_PID=
+  cat "$INSTALL_LOG"
+  return $rc
+}
+
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step test cargo_test
 step schema scripts/schema.sh --check
 if [ -n "$WASM" ]; then
   step build-wasm scripts/build-wasm.sh
+  step install-check wait_install
   step check-wasm scripts/check-wasm.sh
 fi
 
