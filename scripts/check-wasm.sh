@@ -8,7 +8,8 @@
 #
 # Environment:
 #   COSMWASM_CHECK_VERSION   version to use (default 2.3.5, matching cosmwasm-std =2.3.5)
-#   KEEL_CARGO_INSTALL_ROOT  cargo install --root for it (default: cargo's, i.e. ~/.cargo)
+#   KEEL_CARGO_INSTALL_ROOT  cargo install --root for it, and the only place where it is looked
+#                            for (default: cargo's root ~/.cargo, or any on the PATH)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,8 +52,11 @@ fi
 # "cosmwasm-check 2.3.5" -> 2.3.5
 installed_version() { "$1" --version 2>/dev/null | awk '{ print $NF; exit }'; }
 
+CANDIDATES=("$BIN")
+# one on the PATH will do too, unless an install root was asked for
+[ -n "${KEEL_CARGO_INSTALL_ROOT:-}" ] || CANDIDATES+=("$(command -v cosmwasm-check 2>/dev/null || true)")
 CHECK=
-for cand in "$BIN" "$(command -v cosmwasm-check 2>/dev/null || true)"; do
+for cand in "${CANDIDATES[@]}"; do
   if [ -n "$cand" ] && [ -x "$cand" ] && [ "$(installed_version "$cand")" = "$VERSION" ]; then
     CHECK=$cand
     break
