@@ -53,8 +53,8 @@ use keel_math::{to_underlying_down, to_underlying_exact, to_underlying_up, RateM
 use keel_types::liquidator as liq;
 use keel_types::market::{
     AssetParams, AssetResponse, Automation, ConfigResponse, ConfigUpdate, DrawDownSink,
-    ExecuteMsg as MarketMsg, MaxBorrowResponse, PositionResponse, QueryMsg as MQ,
-    ReceiveMsg as MarketReceive,
+    ExecuteMsg as MarketMsg, LiquidatablePositionsResponse, MaxBorrowResponse, PositionResponse,
+    QueryMsg as MQ, ReceiveMsg as MarketReceive,
 };
 use keel_types::oracle;
 use keel_types::HealthBounds;
@@ -678,6 +678,8 @@ struct Exec {
     exempt: Vec<usize>,
     /// Auto-borrow was asked (open/deposit with push) on this position.
     pushed: Option<u64>,
+    /// A borrow of at most `max_borrow.at_floor` by the owner: must not fail the floor.
+    within_floor: bool,
 }
 
 impl Exec {
@@ -689,6 +691,7 @@ impl Exec {
             links: vec![],
             exempt: vec![],
             pushed: None,
+            within_floor: false,
         }
     }
 
@@ -1442,8 +1445,11 @@ impl World {
                 let Some(id) = self.pos_id(pos) else {
                     return Exec::new(Class::User { lowering: None });
                 };
-                let sender = self.who(before, who, id);
+                let mut sender = self.who(before, who, id);
                 let asset = asset as usize % N_ASSETS;
+                if self.wallet(before, sender, asset) == 0 && !push {
+                    sender = N_USERS - 1; // the well-funded bot pays instead
+                }
                 let n = amount.of(self.wallet(before, sender, asset)).max(1);
                 let res = self.pay_market(
                     sender,
@@ -1537,8 +1543,11 @@ impl World {
                         None => break,
                     }
                 }
-                let (asset, reference) = pick;
+                let (asset, found, reference) = (pick.0, pick.1 != 1_000_000, pick.1);
                 let n = amount.of(reference);
+                let within_floor = found
+                    && matches!(amount, Amt::Permille(p) if p <= 1000)
+                    && self.owner_of(before, id) == Some(sender);
                 let recipient = recipient.map(|r| self.user(r));
                 let msg = MarketMsg::Borrow {
                     position_id: id,
@@ -1555,6 +1564,7 @@ impl World {
                 group.extend(self.owner_of(before, id));
                 group.extend(self.automation_links(before, id));
                 e.links = vec![group];
+                e.within_floor = within_floor;
                 e
             }
             Op::Repay {
@@ -1566,11 +1576,14 @@ impl World {
                 let Some(id) = self.pos_id(pos) else {
                     return Exec::new(Class::User { lowering: None });
                 };
-                let payer = self.who(before, who, id);
+                let mut payer = self.who(before, who, id);
                 let asset = (0..N_ASSETS)
                     .map(|k| (asset as usize + k) % N_ASSETS)
                     .find(|i| self.debt_amount(before, id, *i) > 0)
                     .unwrap_or(asset as usize % N_ASSETS);
+                if self.wallet(before, payer, asset) == 0 {
+                    payer = N_USERS - 1; // the well-funded bot pays instead
+                }
                 let debt = self.debt_amount(before, id, asset);
                 let n = amount
                     .of(debt)
@@ -2572,6 +2585,14 @@ impl Checker<'_> {
                 "balances changed by a failed message".to_string()
             });
         }
+        if let (true, Outcome::Err(err)) = (e.within_floor, &e.outcome) {
+            let err = err.clone();
+            self.check(
+                !err.contains("below the floor"),
+                "max-borrow-is-borrowable",
+                || format!("borrowing at most max_borrow.at_floor failed: {err}"),
+            );
+        }
         if let Class::Bad = e.class {
             let err = if let Outcome::Ok(_) = e.outcome {
                 "bad input was accepted".to_string()
@@ -3162,6 +3183,55 @@ impl Checker<'_> {
 
     /// The JSON interface agrees with the raw storage.
     fn json_interface(&mut self, a: &Snap) {
+        // `liquidatable_positions` lists exactly the positions with LHF < 1 (borderline ones,
+        // within rounding, and self-repaying ones, shown after their pending self-repay,
+        // aside).
+        let listed: Option<LiquidatablePositionsResponse> = self
+            .w
+            .suite
+            .query_market(&MQ::LiquidatablePositions {
+                start_after: None,
+                limit: Some(100),
+            })
+            .ok();
+        self.check(listed.is_some(), "queries-never-fail", || {
+            "liquidatable_positions failed".to_string()
+        });
+        if let Some(listed) = listed {
+            let ids: BTreeSet<u64> = listed.positions.iter().map(|p| p.position_id).collect();
+            for (id, p) in &a.positions {
+                if p.automation.as_ref().is_some_and(|x| x.self_repay) {
+                    continue;
+                }
+                if p.debt.is_empty() {
+                    continue;
+                }
+                let Some((_, l, d)) = self.w.health_with(a, p, false, true) else {
+                    continue;
+                };
+                let lhf = l / d;
+                let expected = if lhf < 1.0 - 1e-9 {
+                    Some(true)
+                } else if lhf > 1.0 + 1e-9 {
+                    Some(false)
+                } else {
+                    None
+                };
+                if let Some(expected) = expected {
+                    let id = *id;
+                    self.check(
+                        ids.contains(&id) == expected,
+                        "json-matches-storage",
+                        || {
+                            format!(
+                                "position {id} (LHF {lhf}) listed as liquidatable: {}",
+                                !expected
+                            )
+                        },
+                    );
+                }
+            }
+        }
         let mut all: Vec<PositionResponse> = vec![];
         let mut start = None;
         loop {
