@@ -95,10 +95,17 @@ apt_dep() {
 # The packages that make up rustc-web with its std sources. Names carry versions
 # (libstd-rust-web-1.96, libllvm22) that the security archive bumps, so read them off the
 # dependencies of the current candidates instead of hardcoding them.
+# Lists without bookworm-security (never updated) offer an older rustc-web whose std sources the
+# host cargo cannot build: ask for one at least as new as the host rustc.
 rustc_web_packages() {
-  local std llvm
+  local std llvm host
   std=$(apt_dep libstd-rust-web-dev '^libstd-rust-web-[0-9]')
   [ -n "$std" ] || return 1
+  host=$(rustc -V | awk '{ split($2, v, "."); print v[1] "." v[2] }')
+  if [ "$(printf '%s\n%s\n' "$host" "${std#libstd-rust-web-}" | sort -V | head -n 1)" != "$host" ]; then
+    log "apt offers $std, older than the host rustc $host"
+    return 1
+  fi
   llvm=$(apt_dep "$std" '^libllvm[0-9]')
   [ -n "$llvm" ] || return 1
   echo rustc-web "$std" libstd-rust-web-dev rust-web-src "$llvm"
@@ -160,12 +167,24 @@ if [ -z "$MODE" ]; then
   fi
 fi
 
+# Paths end up in the wasm (panic locations): map the checkout and cargo's registry (and the std
+# sources, below) to fixed names so that the artifacts' checksums do not depend on where they were
+# built. The flags go through CARGO_ENCODED_RUSTFLAGS (separated by 0x1f) so that paths may hold
+# spaces.
+CARGO_DIR=${CARGO_HOME:-${HOME:-/root}/.cargo}
+FLAGS=(-C link-arg=-s -C target-cpu=mvp
+  "--remap-path-prefix=$ROOT=/keel" "--remap-path-prefix=$CARGO_DIR=/cargo")
+encode_flags() {
+  local IFS=$'\x1f'
+  echo "$*"
+}
+
 T_TOOLCHAIN=$(now)
 BUILD_ENV=()
 BUILD_ARGS=()
 case "$MODE" in
 rustup)
-  BUILD_ENV=(RUSTFLAGS="-C link-arg=-s -C target-cpu=mvp")
+  BUILD_ENV=(CARGO_ENCODED_RUSTFLAGS="$(encode_flags "${FLAGS[@]}")")
   TOOLCHAIN_DESC="rustup $(rustc -V)"
   ;;
 rustc-web)
@@ -175,8 +194,15 @@ rustc-web)
   LLD=$HOST_SYSROOT/lib/rustlib/$HOST_TRIPLE/bin/rust-lld
   [ -x "$LLD" ] || die "rust-lld not found at $LLD"
   if [ -n "${KEEL_REFRESH_TOOLCHAIN:-}" ] || ! web_rustc_works; then
-    fetch_rustc_web
-    web_rustc_works || die "the rustc-web unpacked into $WEB_DIR does not run"
+    # one fetch at a time: several checkouts on one machine share the cache
+    mkdir -p "$CACHE"
+    exec 9>"$CACHE/.rustc-web.lock"
+    flock 9
+    if [ -n "${KEEL_REFRESH_TOOLCHAIN:-}" ] || ! web_rustc_works; then
+      fetch_rustc_web
+      web_rustc_works || die "the rustc-web unpacked into $WEB_DIR does not run"
+    fi
+    exec 9>&-
   fi
   WEB_LIB=$WEB_DIR/usr/lib/x86_64-linux-gnu
   BUILD_ENV=(
@@ -184,7 +210,8 @@ rustc-web)
     LD_LIBRARY_PATH="$WEB_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     RUSTC_BOOTSTRAP=1
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD"
-    RUSTFLAGS="-C link-arg=--allow-undefined -C link-arg=-s -C target-cpu=mvp"
+    CARGO_ENCODED_RUSTFLAGS="$(encode_flags "${FLAGS[@]}" -C link-arg=--allow-undefined \
+      "--remap-path-prefix=$WEB_DIR/usr/lib/rustlib/src/rust=/rustc-web")"
   )
   BUILD_ARGS=(-Zbuild-std=std,panic_abort)
   TOOLCHAIN_DESC="Debian $(LD_LIBRARY_PATH=$WEB_LIB "$WEB_DIR/usr/bin/rustc" -V) + build-std"
