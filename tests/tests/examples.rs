@@ -85,6 +85,9 @@ fn every_market_execute_variant_has_an_example() {
         "max_borrow",
         "liquidatable_positions",
     ] {
-        assert!(doc.contains(&format!("{{\"{name}\"")), "no example of {name}");
+        assert!(
+            doc.contains(&format!("{{\"{name}\"")),
+            "no example of {name}"
+        );
     }
 }
