@@ -9,8 +9,12 @@
 #   --update-budgets   rewrite bench/budgets.json from this run (measured + 3%), then test
 #   --detail           also print every contract call of every message
 #
-# Environment: KEEL_ARTIFACTS (default artifacts/), KEEL_VM_CACHE (default bench/target/vm-cache,
-# the compiled modules: a warm run skips wasmer's compilation), CARGO_TARGET_DIR as usual.
+# Environment:
+#   KEEL_ARTIFACTS            the wasm to measure (default artifacts/)
+#   KEEL_BENCH_TARGET_DIR     cargo target dir of the bench (default $KEEL_CACHE/bench-target, i.e.
+#                             ~/.cache/keel/bench-target): outside the clone, so that a fresh clone
+#                             on the same machine (CI) reuses the compiled wasmer (~17 min CPU cold)
+#   KEEL_VM_CACHE             cosmwasm-vm's module cache (default <bench target dir>/vm-cache)
 # Times: see docs/GAS.md ("Running it").
 set -euo pipefail
 
@@ -36,6 +40,10 @@ done
 
 log() { echo "[gas] $*" >&2; }
 T0=$(date +%s)
+CACHE=${KEEL_CACHE:-${HOME:-/root}/.cache/keel}
+export CARGO_TARGET_DIR=${KEEL_BENCH_TARGET_DIR:-$CACHE/bench-target}
+export KEEL_VM_CACHE=${KEEL_VM_CACHE:-$CARGO_TARGET_DIR/vm-cache}
+mkdir -p "$CARGO_TARGET_DIR"
 
 if [ -n "$BUILD" ]; then
   log "building the wasm artifacts"
