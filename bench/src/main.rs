@@ -109,13 +109,13 @@ fn comparison(rows: &[Row]) -> String {
             continue;
         };
         let opt = |v: u64, m: Option<u64>| match m {
-            Some(m) => (k(m), ratio(v, m)),
-            None => ("n/a".to_string(), "".to_string()),
+            Some(m) => (k(m), format!("**{}**", ratio(v, m))),
+            None => ("n/a".to_string(), "-".to_string()),
         };
         let (pm, pr) = opt(r.sdk_pinned, mars_pinned);
         let (um, ur) = opt(r.sdk_unpinned, mars_unpinned);
         out.push_str(&format!(
-            "| {what} | {ours} | {assets} | {} | {} | **{}** | {} | {pm} | **{pr}** | {} | {um} | **{ur}** |\n",
+            "| {what} | {ours} | {assets} | {} | {} | **{}** | {} | {pm} | {pr} | {} | {um} | {ur} |\n",
             k(r.sdk_gas),
             k(mars),
             ratio(r.sdk_gas, mars),
