@@ -18,10 +18,12 @@ fn setup() -> Suite {
     s
 }
 
+type Mutation = Box<dyn Fn(&mut keel_types::market::AssetParams)>;
+
 #[test]
 fn list_asset_rejects_each_invalid_param_with_its_reason() {
     let mut s = Suite::new();
-    let cases: Vec<(Box<dyn Fn(&mut keel_types::market::AssetParams)>, &str)> = vec![
+    let cases: Vec<(Mutation, &str)> = vec![
         (Box::new(|p| p.decimals = 19), "decimals"),
         (
             Box::new(|p| p.collateral_factor = dec("1.01")),
