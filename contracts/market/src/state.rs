@@ -323,16 +323,61 @@ impl AssetState {
     }
 }
 
-/// One balance of a position: asset id and scaled amount; `m` is the supply index at the last
+/// One balance of a position: asset id and scaled amount; `mark` is the supply index at the last
 /// touch when the position self-repays (the interest since then goes to repaying MOET).
-#[cw_serde]
+///
+/// Stored as `[asset, scaled]` or `[asset, scaled, mark]` (8 bytes less per balance than an
+/// object with keys: the position record is rewritten by every message, at 30 SDK gas a byte).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Balance {
-    #[serde(rename = "a")]
     pub asset: AssetId,
-    #[serde(rename = "s")]
     pub scaled: Uint128,
-    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Decimal256>,
+}
+
+impl Serialize for Balance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(if self.mark.is_some() { 3 } else { 2 }))?;
+        seq.serialize_element(&self.asset)?;
+        seq.serialize_element(&self.scaled)?;
+        if let Some(mark) = &self.mark {
+            seq.serialize_element(mark)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Balance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BalanceVisitor;
+        impl<'de> serde::de::Visitor<'de> for BalanceVisitor {
+            type Value = Balance;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("[asset, scaled] or [asset, scaled, mark]")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Balance, A::Error> {
+                let asset = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let scaled = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+                let mark = seq.next_element()?;
+                Ok(Balance {
+                    asset,
+                    scaled,
+                    mark,
+                })
+            }
+        }
+        deserializer.deserialize_seq(BalanceVisitor)
+    }
 }
 
 /// Validated automation settings.
@@ -350,7 +395,8 @@ pub struct StoredSink {
     pub msg: Option<Binary>,
 }
 
-#[cw_serde]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Position {
     #[serde(rename = "o")]
     pub owner: Addr,
@@ -410,6 +456,38 @@ mod tests {
         );
         let back: AssetState = cosmwasm_std::from_json(&bytes).unwrap();
         assert_eq!(back, state);
+    }
+
+    #[test]
+    fn positions_round_trip_with_compact_balances() {
+        let position = Position {
+            owner: Addr::unchecked("owner"),
+            collateral: vec![
+                Balance {
+                    asset: 1,
+                    scaled: Uint128::new(1_000),
+                    mark: None,
+                },
+                Balance {
+                    asset: 2,
+                    scaled: Uint128::new(7),
+                    mark: Some(Decimal256::percent(101)),
+                },
+            ],
+            debt: vec![Balance {
+                asset: 0,
+                scaled: Uint128::new(5),
+                mark: None,
+            }],
+            automation: None,
+        };
+        let bytes = cosmwasm_std::to_json_vec(&position).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            r#"{"o":"owner","c":[[1,"1000"],[2,"7","1.01"]],"d":[[0,"5"]]}"#
+        );
+        let back: Position = cosmwasm_std::from_json(&bytes).unwrap();
+        assert_eq!(back, position);
     }
 
     #[test]
