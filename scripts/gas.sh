@@ -53,15 +53,15 @@ T_WASM=$(date +%s)
 
 MANIFEST=bench/Cargo.toml
 log "compiling keel-bench (cosmwasm-vm + wasmer: several minutes the first time)"
-cargo build --quiet --locked --manifest-path "$MANIFEST" --bins --tests
+cargo build --quiet --manifest-path "$MANIFEST" --bins --tests
 T_BUILD=$(date +%s)
 
 log "running the scenario"
-cargo run --quiet --locked --manifest-path "$MANIFEST" --bin keel-bench -- "${BENCH_ARGS[@]}"
+cargo run --quiet --manifest-path "$MANIFEST" --bin keel-bench -- "${BENCH_ARGS[@]}"
 T_RUN=$(date +%s)
 
 log "budget test"
-cargo test --locked --manifest-path "$MANIFEST" 2>&1
+cargo test --manifest-path "$MANIFEST" 2>&1
 T_TEST=$(date +%s)
 
 log "times: wasm build $((T_WASM - T0))s, bench build $((T_BUILD - T_WASM))s, report $((T_RUN - T_BUILD))s, budget test $((T_TEST - T_RUN))s, total $((T_TEST - T0))s"
