@@ -3451,26 +3451,35 @@ pub fn run_ops(ops: &[Op], json_every: usize) -> (Stats, Vec<Violation>) {
     (w.stats, vec![])
 }
 
-/// The first violation of `ops`, if any (for shrinking).
-fn first_violation(ops: &[Op], json_every: usize) -> Option<Violation> {
-    run_ops(ops, json_every).1.into_iter().next()
+/// The first violation of `ops`, if any, found before `deadline` (for shrinking).
+fn first_violation(ops: &[Op], json_every: usize, deadline: Instant) -> Option<Violation> {
+    let mut w = World::new();
+    w.json_every = json_every;
+    for (i, op) in ops.iter().enumerate() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        if let Some(v) = w.step(i, op).into_iter().next() {
+            return Some(v);
+        }
+    }
+    None
 }
 
 /// Delta debugging: the smallest subsequence of `ops` (within `budget`) that still breaks
 /// `invariant`.
 pub fn shrink(ops: &[Op], invariant: &str, json_every: usize, budget: Duration) -> Vec<Op> {
     let start = Instant::now();
+    let deadline = start + budget;
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let fails = |cand: &[Op]| -> Option<usize> {
-        first_violation(cand, json_every)
+        first_violation(cand, json_every, deadline)
             .filter(|v| v.invariant == invariant)
             .map(|v| v.step)
     };
+    // `ops` ends with the failing step; every candidate is a subsequence of it.
     let mut cur: Vec<Op> = ops.to_vec();
-    if let Some(step) = fails(&cur) {
-        cur.truncate(step + 1);
-    }
     let mut n = 2usize;
     while cur.len() >= 2 && start.elapsed() < budget {
         let chunk = cur.len().div_ceil(n);
@@ -3547,6 +3556,16 @@ pub fn run(cfg: &RunConfig) -> Report {
             );
         }
         if !v.is_empty() {
+            for x in &v {
+                eprintln!("[fuzz] VIOLATION {x}");
+            }
+            if !cfg.shrink_budget.is_zero() {
+                eprintln!(
+                    "[fuzz] shrinking the {} operations for up to {} s",
+                    i + 1,
+                    cfg.shrink_budget.as_secs()
+                );
+            }
             violations = v;
             break;
         }
