@@ -188,15 +188,6 @@ fn position_responses(
             }
         }
     }
-    if let Some(moet) = config.moet {
-        // Self-repaying positions write MOET debt off: price MOET (1, no query) with the rest.
-        if positions.iter().any(|(_, p)| self_repays(p)) {
-            assets.load(deps.storage, moet)?;
-            if !ids.contains(&moet) {
-                ids.push(moet);
-            }
-        }
-    }
     let (prices, batch_error) = fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids)?;
     positions
         .into_iter()
@@ -211,21 +202,8 @@ fn position_responses(
                         .then(|| asset.denom().to_string())
                 })
             });
-            if error.is_none() && self_repays(&p) {
-                // Show the position as its next touch will leave it (SPEC 3.5, 3.8: accrued
-                // to now).
-                let mut touch = Touch::with_position(deps.storage, env, config.clone(), id, p)?;
-                touch.use_prices(prices.clone());
-                apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
-                return position_response(
-                    id,
-                    &touch.position,
-                    &touch.assets,
-                    &prices,
-                    None,
-                    &config,
-                );
-            }
+            // The stored balances: a self-repay write-off happens at the next touch (SPEC 3.5),
+            // so that the positions always add up to the asset totals (SPEC 6.1).
             position_response(id, &p, &assets, &prices, error, &config)
         })
         .collect()
