@@ -192,12 +192,6 @@ impl Touch {
         Ok(self.prices.clone().unwrap_or_default())
     }
 
-    /// Uses `prices` (already fetched for every asset of this touch) instead of asking the
-    /// oracle: for queries that price many positions with one oracle query.
-    pub fn use_prices(&mut self, prices: Prices) {
-        self.prices = Some(prices);
-    }
-
     /// Writes the position and every changed asset.
     pub fn save(&self, storage: &mut dyn Storage) -> Result<(), ContractError> {
         POSITIONS.save(storage, self.position_id, &self.position)?;
