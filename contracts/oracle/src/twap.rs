@@ -5,12 +5,11 @@
 //! compactly as raw bytes under `o` + denom: 24 bytes each, the time as a big-endian `u64` then
 //! the price's atomics as a big-endian `u128`, oldest first (1,536 bytes when full).
 //!
-//! When a new observation would overflow the ring, room is made without losing the integral of
-//! the step function:
-//! - the oldest observation is dropped when its step ended before the window start (it can no
-//!   longer count for any query);
-//! - otherwise the two adjacent closed steps with the shortest combined duration are merged into
-//!   one step at their time-weighted average price (rounded down). The integral over any span that
+//! Every push drops the observations whose step ended at or before the window start (they can no
+//! longer count for any query), so the ring holds the window only. When pushes come so often that
+//! the window holds more than [`MAX_OBSERVATIONS`], room is made without losing the integral of
+//! the step function: the two adjacent closed steps with the shortest combined duration are merged
+//! into one step at their time-weighted average price (rounded down). The integral over any span that
 //!   does not start inside a merged step is unchanged, so the TWAP stays exact as long as the
 //!   ring holds every step that overlaps the window (the one straddling its start and at most 63
 //!   after it), and is off only within the merged step straddling the window start beyond that.
@@ -86,16 +85,18 @@ pub fn record(
         Some(last) if last.time >= now => last.price = price,
         _ => observations.push(Observation { time: now, price }),
     }
+    // Steps that ended at or before the window start can no longer count for any query (queries
+    // come at `now` or later), so they are dropped at once: the ring holds only the window (about
+    // `window / push interval` observations), which is what every price query reads.
     let window_start = now.saturating_sub(window);
+    let ended = observations
+        .iter()
+        .skip(1)
+        .take_while(|next| next.time <= window_start)
+        .count();
+    observations.drain(..ended);
     while observations.len() > MAX_OBSERVATIONS {
-        let oldest_is_out = observations
-            .get(1)
-            .is_some_and(|second| second.time <= window_start);
-        if oldest_is_out {
-            observations.remove(0);
-        } else {
-            merge_shortest_pair(observations)?;
-        }
+        merge_shortest_pair(observations)?;
     }
     Ok(())
 }
@@ -270,16 +271,35 @@ mod tests {
     }
 
     #[test]
-    fn ring_drops_observations_that_ended_before_the_window() {
+    fn ring_keeps_only_the_steps_that_overlap_the_window() {
         let mut ring = vec![];
-        for i in 0..MAX_OBSERVATIONS as u64 {
-            record(&mut ring, i * 100, d("1"), 1000).unwrap();
+        let mut exact_ring = vec![];
+        for i in 0..64u64 {
+            let price = Decimal::from_ratio(100u128 + u128::from(i), 1u128);
+            record(&mut ring, i * 100, price, 1000).unwrap();
+            exact_ring.push(Observation {
+                time: i * 100,
+                price,
+            });
+            assert!(ring.len() <= 11, "{} observations at push {i}", ring.len());
+            for later in [i * 100, i * 100 + 50, i * 100 + 99] {
+                assert_eq!(
+                    compute(&ring, later, 1000, 300).unwrap(),
+                    compute(&exact_ring, later, 1000, 300).unwrap(),
+                    "push {i}, {later}"
+                );
+            }
         }
-        assert_eq!(ring.len(), MAX_OBSERVATIONS);
-        record(&mut ring, 6400, d("2"), 1000).unwrap();
-        assert_eq!(ring.len(), MAX_OBSERVATIONS);
-        assert_eq!(ring.first().unwrap().time, 100);
-        assert_eq!(ring.last().unwrap(), &obs(6400, "2"));
+        // window [5300, 6300]: the step starting at 5300 is the first that overlaps it
+        assert_eq!(ring.len(), 11);
+        assert_eq!(ring.first().unwrap().time, 5300);
+        // a push after a gap drops every step that ended before the new window start, except
+        // the one straddling it
+        record(&mut ring, 7000, d("2"), 1000).unwrap();
+        assert_eq!(ring.first().unwrap().time, 6000);
+        assert_eq!(ring.len(), 5);
+        record(&mut ring, 20_000, d("3"), 1000).unwrap();
+        assert_eq!(ring, vec![obs(7000, "2"), obs(20_000, "3")]);
     }
 
     #[test]
