@@ -657,6 +657,7 @@ fn batch_pushes_several_denoms_at_once() {
     let prices: Vec<PriceResponse> = s
         .query(&QueryMsg::Prices {
             denoms: vec!["uosmo".to_string(), "uatom".to_string()],
+            skip_twap: None,
         })
         .unwrap();
     assert_eq!(
@@ -795,6 +796,7 @@ fn twap_field_is_reported_whichever_source_serves() {
     let prices: Vec<PriceResponse> = s
         .query(&QueryMsg::Prices {
             denoms: vec!["feedfirst".to_string(), "pegged".to_string()],
+            skip_twap: None,
         })
         .unwrap();
     assert_eq!(prices[0].source, PriceSourceKind::Feed);
@@ -802,6 +804,41 @@ fn twap_field_is_reported_whichever_source_serves() {
     assert_eq!(prices[1].source, PriceSourceKind::Fixed);
     assert_eq!(prices[1].price, d("1"));
     assert_eq!(prices[1].twap, Some(d("1.01")));
+}
+
+#[test]
+fn skip_twap_leaves_twap_null_unless_a_twap_source_serves() {
+    let mut s = Suite::new();
+    let f1 = s.f1.clone();
+    s.set_sources("feedfirst", vec![feed(), twap()]);
+    s.set_sources("twapfirst", vec![twap(), feed()]);
+    for price in ["10", "10", "11"] {
+        s.push(&f1, &[("feedfirst", price), ("twapfirst", price)])
+            .unwrap();
+        s.advance(300);
+    }
+    let query = |skip_twap| QueryMsg::Prices {
+        denoms: vec!["feedfirst".to_string(), "twapfirst".to_string()],
+        skip_twap,
+    };
+    let full: Vec<PriceResponse> = s.query(&query(None)).unwrap();
+    let expected = d("10.333333333333333333");
+    assert_eq!(full[0].twap, Some(expected));
+    assert_eq!(full[1].twap, Some(expected));
+    assert_eq!(
+        s.query::<Vec<PriceResponse>>(&query(Some(false))).unwrap(),
+        full
+    );
+
+    let spot: Vec<PriceResponse> = s.query(&query(Some(true))).unwrap();
+    // the feed serves: same price, no TWAP
+    assert_eq!(
+        (spot[0].price, spot[0].source, spot[0].twap),
+        (d("11"), PriceSourceKind::Feed, None)
+    );
+    // the TWAP source serves: it is computed anyway, and reported
+    assert_eq!(spot[1], full[1]);
+    assert_eq!(spot[1].source, PriceSourceKind::Twap);
 }
 
 #[test]
@@ -826,6 +863,7 @@ fn prices_fails_as_a_whole_naming_the_first_denom_without_a_valid_source() {
 
     let query = |denoms: &[&str]| QueryMsg::Prices {
         denoms: denoms.iter().map(|d| d.to_string()).collect(),
+        skip_twap: None,
     };
     let ok: Vec<PriceResponse> = s.query(&query(&["moet", "uatom", "uatom"])).unwrap();
     assert_eq!(

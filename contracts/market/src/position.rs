@@ -311,6 +311,12 @@ pub fn health(
     pricing: Pricing,
 ) -> Result<Health, ContractError> {
     let conservative = pricing == Pricing::Conservative;
+    if conservative && !prices.has_twap() {
+        // A bug, not a user error: the message fetched its prices without the TWAP.
+        return Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
+            "conservative valuation needs prices fetched with the TWAP",
+        )));
+    }
     let mut collateral = Vec::with_capacity(position.collateral.len());
     for b in &position.collateral {
         let asset = assets.get(b.asset)?;

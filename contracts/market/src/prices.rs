@@ -1,5 +1,7 @@
 //! Prices: one batched `prices` query to the oracle per message. MOET's price is 1 by
-//! definition and is never asked for.
+//! definition and is never asked for. The TWAP is asked for only when the message may value the
+//! position conservatively (the borrow health floor): a liquidation, a repay or a position query
+//! uses `price` alone and saves the oracle its TWAP ring reads (`skip_twap`).
 use std::collections::BTreeMap;
 
 use cosmwasm_std::{Addr, Decimal, QuerierWrapper};
@@ -39,13 +41,30 @@ impl AssetPrice {
     }
 }
 
+/// Whether a price query asks for the TWAP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Twap {
+    /// Spot prices only: enough for liquidation, rebalancing a top-up, repay and queries.
+    Skip,
+    /// Spot and TWAP: needed by any conservative valuation (borrow health floor).
+    #[default]
+    Fetch,
+}
+
 /// Prices by asset id.
 #[derive(Clone, Debug, Default)]
 pub struct Prices {
     by_asset: BTreeMap<AssetId, AssetPrice>,
+    twap: Twap,
 }
 
 impl Prices {
+    /// Whether the TWAP was asked for: a conservative valuation without it would silently use
+    /// spot prices, so `health` refuses one.
+    pub fn has_twap(&self) -> bool {
+        self.twap == Twap::Fetch
+    }
+
     pub fn get(&self, id: AssetId, denom: &str) -> Result<AssetPrice, ContractError> {
         self.by_asset
             .get(&id)
@@ -67,8 +86,12 @@ pub fn fetch_prices(
     oracle: &Addr,
     assets: &Assets,
     ids: impl IntoIterator<Item = AssetId>,
+    twap: Twap,
 ) -> Result<Prices, ContractError> {
-    let mut prices = Prices::default();
+    let mut prices = Prices {
+        by_asset: BTreeMap::new(),
+        twap,
+    };
     let mut asked: Vec<(AssetId, String)> = vec![];
     for id in ids {
         let asset = assets.get(id)?;
@@ -82,8 +105,13 @@ pub fn fetch_prices(
         return Ok(prices);
     }
     let denoms: Vec<String> = asked.iter().map(|(_, d)| d.clone()).collect();
-    let answer: Result<Vec<PriceResponse>, _> =
-        querier.query_wasm_smart(oracle, &OracleQueryMsg::Prices { denoms });
+    let answer: Result<Vec<PriceResponse>, _> = querier.query_wasm_smart(
+        oracle,
+        &OracleQueryMsg::Prices {
+            denoms,
+            skip_twap: (twap == Twap::Skip).then_some(true),
+        },
+    );
     let answer = match answer {
         Ok(answer) => answer,
         Err(_) => return Err(first_unavailable(querier, oracle, &asked)),
@@ -138,13 +166,17 @@ pub fn fetch_prices_lenient(
     oracle: &Addr,
     assets: &Assets,
     ids: &[AssetId],
+    twap: Twap,
 ) -> Result<(Prices, Option<String>), ContractError> {
-    match fetch_prices(querier, oracle, assets, ids.iter().copied()) {
+    match fetch_prices(querier, oracle, assets, ids.iter().copied(), twap) {
         Ok(prices) => Ok((prices, None)),
         Err(ContractError::PriceUnavailable { denom }) => {
-            let mut prices = Prices::default();
+            let mut prices = Prices {
+                by_asset: BTreeMap::new(),
+                twap,
+            };
             for id in ids {
-                if let Ok(one) = fetch_prices(querier, oracle, assets, [*id]) {
+                if let Ok(one) = fetch_prices(querier, oracle, assets, [*id], twap) {
                     if let Ok(p) = one.get(*id, "") {
                         prices.insert(*id, p);
                     }

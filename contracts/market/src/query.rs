@@ -19,7 +19,7 @@ use crate::position::{
     self, asset_ids, bounds, collateral_amount, debt_amount, health, load_position,
     load_position_assets, Pricing,
 };
-use crate::prices::{fetch_prices_lenient, Prices};
+use crate::prices::{fetch_prices_lenient, Prices, Twap};
 use crate::state::{AssetId, Position, PositionId, CONFIG, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
 
 const DEFAULT_LIMIT: u32 = 10;
@@ -188,7 +188,8 @@ fn position_responses(
             }
         }
     }
-    let (prices, batch_error) = fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids)?;
+    let (prices, batch_error) =
+        fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids, Twap::Skip)?;
     positions
         .into_iter()
         .map(|(id, p)| {
@@ -291,8 +292,12 @@ fn load_priced(
     env: &Env,
     position_id: PositionId,
     extra: &[&str],
+    twap: Twap,
 ) -> Result<(crate::state::Config, Position, Assets, Prices, Vec<AssetId>), ContractError> {
     let mut touch = Touch::load(deps, env, position_id)?;
+    if twap == Twap::Skip {
+        touch.skip_twap();
+    }
     let mut extra_ids = vec![];
     for denom in extra {
         extra_ids.push(touch.include(deps.storage, denom)?);
@@ -319,7 +324,8 @@ pub fn max_borrow(
     position_id: PositionId,
     denom: String,
 ) -> Result<MaxBorrowResponse, ContractError> {
-    let (config, position, assets, prices, ids) = load_priced(deps, &env, position_id, &[&denom])?;
+    let (config, position, assets, prices, ids) =
+        load_priced(deps, &env, position_id, &[&denom], Twap::Fetch)?;
     let id = ids.first().copied().ok_or(ContractError::UnknownAsset {
         denom: denom.clone(),
     })?;
@@ -386,7 +392,7 @@ pub fn simulate(
         })
         .collect();
     let (config, mut position, mut assets, prices, ids) =
-        load_priced(deps, &env, position_id, &denoms)?;
+        load_priced(deps, &env, position_id, &denoms, Twap::Skip)?;
     for (action, id) in actions.iter().zip(ids) {
         let asset = assets.get_mut(id)?;
         match action {
@@ -417,8 +423,13 @@ pub fn liquidation_context(
     debt_denom: String,
     collateral_denom: String,
 ) -> Result<LiquidationContextResponse, ContractError> {
-    let (config, position, assets, prices, ids) =
-        load_priced(deps, &env, position_id, &[&debt_denom, &collateral_denom])?;
+    let (config, position, assets, prices, ids) = load_priced(
+        deps,
+        &env,
+        position_id,
+        &[&debt_denom, &collateral_denom],
+        Twap::Skip,
+    )?;
     let (debt_id, coll_id) = match ids.as_slice() {
         [d, c] => (*d, *c),
         _ => return Err(ContractError::UnknownAsset { denom: debt_denom }),

@@ -64,7 +64,12 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     let binary = match msg {
         QueryMsg::Config {} => to_json_binary(&queries::config(deps)?)?,
         QueryMsg::Price { denom } => to_json_binary(&queries::price(deps, now, denom)?)?,
-        QueryMsg::Prices { denoms } => to_json_binary(&queries::prices(deps, now, denoms)?)?,
+        QueryMsg::Prices { denoms, skip_twap } => to_json_binary(&queries::prices(
+            deps,
+            now,
+            denoms,
+            skip_twap.unwrap_or(false),
+        )?)?,
         QueryMsg::PriceSources { start_after, limit } => {
             to_json_binary(&queries::price_sources(deps, start_after, limit)?)?
         }

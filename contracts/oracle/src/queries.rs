@@ -1,4 +1,4 @@
-use cosmwasm_std::{Deps, Order, Storage};
+use cosmwasm_std::{Decimal, Deps, Order, Storage};
 use cw_storage_plus::Bound;
 use keel_types::oracle::{
     ConfigResponse, PriceResponse, PriceSource, PriceSourceKind, PriceSourcesResponse,
@@ -24,24 +24,29 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
 }
 
 /// The price of `denom` from its first valid source. One read of the denom's record, plus its
-/// TWAP ring only when the record shows the TWAP may be valid.
+/// TWAP ring only when the record shows the TWAP may be valid and it is wanted: always when
+/// `skip_twap` is false, else only when a `twap` source has to serve the price.
 fn price_of(
     storage: &dyn Storage,
     config: &Config,
     now: u64,
     denom: String,
+    skip_twap: bool,
 ) -> Result<PriceResponse, ContractError> {
     let Some(state) = DENOMS.may_load(storage, &denom)? else {
         return Err(ContractError::PriceUnavailable { denom });
     };
     let max_age = state.max_age(config);
-    let twap = match &state.accepted {
-        Some(accepted) if twap::may_be_valid(accepted, now, config.twap_window, max_age) => {
-            let observations = twap::load(storage, &denom)?;
-            twap::compute(&observations, now, config.twap_window, max_age)?
+    let twap_of = || -> Result<Option<Decimal>, ContractError> {
+        match &state.accepted {
+            Some(accepted) if twap::may_be_valid(accepted, now, config.twap_window, max_age) => {
+                let observations = twap::load(storage, &denom)?;
+                twap::compute(&observations, now, config.twap_window, max_age)
+            }
+            _ => Ok(None),
         }
-        _ => None,
     };
+    let mut twap = if skip_twap { None } else { twap_of()? };
     for source in &state.sources {
         let served = match source {
             PriceSource::Feed {} => state
@@ -49,9 +54,13 @@ fn price_of(
                 .as_ref()
                 .filter(|accepted| now.saturating_sub(accepted.time) <= max_age)
                 .map(|accepted| (accepted.price, PriceSourceKind::Feed, accepted.time)),
-            PriceSource::Twap {} => twap
-                .zip(state.accepted.as_ref())
-                .map(|(value, accepted)| (value, PriceSourceKind::Twap, accepted.time)),
+            PriceSource::Twap {} => {
+                if skip_twap {
+                    twap = twap_of()?;
+                }
+                twap.zip(state.accepted.as_ref())
+                    .map(|(value, accepted)| (value, PriceSourceKind::Twap, accepted.time))
+            }
             PriceSource::Fixed { price } => Some((*price, PriceSourceKind::Fixed, now)),
         };
         if let Some((price, source, updated_at)) = served {
@@ -69,7 +78,7 @@ fn price_of(
 
 pub fn price(deps: Deps, now: u64, denom: String) -> Result<PriceResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    price_of(deps.storage, &config, now, denom)
+    price_of(deps.storage, &config, now, denom, false)
 }
 
 /// The prices of `denoms` in order; fails on the first denom without a valid source.
@@ -77,11 +86,12 @@ pub fn prices(
     deps: Deps,
     now: u64,
     denoms: Vec<String>,
+    skip_twap: bool,
 ) -> Result<Vec<PriceResponse>, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     denoms
         .into_iter()
-        .map(|denom| price_of(deps.storage, &config, now, denom))
+        .map(|denom| price_of(deps.storage, &config, now, denom, skip_twap))
         .collect()
 }
 

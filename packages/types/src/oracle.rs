@@ -87,9 +87,14 @@ pub enum QueryMsg {
     #[returns(PriceResponse)]
     Price { denom: String },
     /// The prices of `denoms`, in order; fails as a whole naming the first denom without a
-    /// valid source.
+    /// valid source. `skip_twap: true` (an extension of SPEC 2 for callers that only use
+    /// `price`, e.g. the market outside its borrow-floor checks) leaves `twap` null and does not
+    /// read the TWAP ring unless a `twap` source has to serve the price.
     #[returns(Vec<PriceResponse>)]
-    Prices { denoms: Vec<String> },
+    Prices {
+        denoms: Vec<String>,
+        skip_twap: Option<bool>,
+    },
     /// Denoms' sources in denom order (default limit 10, maximum 100).
     #[returns(Vec<PriceSourcesResponse>)]
     PriceSources {

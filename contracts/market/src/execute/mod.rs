@@ -15,7 +15,7 @@ use cw20::Cw20ExecuteMsg;
 use crate::assets::Assets;
 use crate::error::ContractError;
 use crate::position::{asset_ids, load_position, load_position_assets};
-use crate::prices::{fetch_prices, Prices};
+use crate::prices::{fetch_prices, AssetPrice, Prices, Twap};
 use crate::state::{AssetId, Config, Position, PositionId, CONFIG, POSITIONS};
 
 /// Tokens that came with the message: native funds, or a cw20 `send`.
@@ -116,6 +116,9 @@ pub struct Touch {
     pub position: Position,
     pub assets: Assets,
     prices: Option<Prices>,
+    /// Whether `prices` asks for the TWAP: yes unless the message said it never values the
+    /// position conservatively (`skip_twap`), so that forgetting costs gas, never safety.
+    twap: Twap,
     /// Assets the message brings in besides the position's own.
     extra: Vec<AssetId>,
 }
@@ -143,6 +146,7 @@ impl Touch {
             position,
             assets,
             prices: None,
+            twap: Twap::Fetch,
             extra: vec![],
         })
     }
@@ -177,6 +181,12 @@ impl Touch {
         Ok(())
     }
 
+    /// For messages that value the position at `price` only (repay, seize): the oracle skips the
+    /// TWAP. A conservative valuation then fails (see `position::health`).
+    pub fn skip_twap(&mut self) {
+        self.twap = Twap::Skip;
+    }
+
     /// The prices of every asset of the position and of the message, in one oracle query.
     pub fn prices(&mut self, querier: &QuerierWrapper) -> Result<Prices, ContractError> {
         if self.prices.is_none() {
@@ -186,10 +196,25 @@ impl Touch {
                     ids.push(*id);
                 }
             }
-            let fetched = fetch_prices(querier, &self.config.oracle, &self.assets, ids)?;
+            let fetched = fetch_prices(querier, &self.config.oracle, &self.assets, ids, self.twap)?;
             self.prices = Some(fetched);
         }
         Ok(self.prices.clone().unwrap_or_default())
+    }
+
+    /// The price of one loaded asset: from the message's prices when already fetched, else
+    /// from a query for that asset alone (not kept: it is not the position's full set).
+    pub fn price_of(
+        &self,
+        querier: &QuerierWrapper,
+        id: AssetId,
+    ) -> Result<AssetPrice, ContractError> {
+        let denom = self.assets.get(id)?.denom();
+        match &self.prices {
+            Some(prices) => prices.get(id, denom),
+            None => fetch_prices(querier, &self.config.oracle, &self.assets, [id], self.twap)?
+                .get(id, denom),
+        }
     }
 
     /// Writes the position and every changed asset.

@@ -49,6 +49,8 @@ pub fn seize(
         });
     }
     let recipient = deps.api.addr_validate(&args.recipient)?;
+    // Liquidation eligibility and amounts use `price` (SPEC 3.3): no TWAP.
+    touch.skip_twap();
     let debt_id = touch.include(deps.storage, &args.debt_denom)?;
     let coll_id = touch.include(deps.storage, &args.collateral_denom)?;
     let mut response = Response::new()

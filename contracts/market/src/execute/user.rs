@@ -231,6 +231,9 @@ pub fn repay(
     payment: Payment,
 ) -> Result<Response, ContractError> {
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
+    // Repaying never lowers health: prices serve only the self-repay write-off and the minimum
+    // debt check, both at `price`.
+    touch.skip_twap();
     let id = touch.include(deps.storage, &payment.denom)?;
     if position::scaled_debt(&touch.position, id).is_zero() {
         return Err(ContractError::NoDebt {
@@ -246,15 +249,12 @@ pub fn repay(
     let asset = touch.assets.get_mut(id)?;
     let repaid = position::repay(&mut touch.position, asset, payment.amount)?;
     // The minimum debt rule must not block a repayment when the oracle is down: repay is never
-    // pausable. MOET's price is 1 and needs no oracle.
+    // pausable. MOET's price is 1 and needs no oracle; another asset is priced alone (the rule
+    // concerns the repaid debt only), or from the self-repay's prices when it fetched them.
     let price = if touch.assets.get(id)?.is_minted() {
         Some(cosmwasm_std::Decimal::one())
     } else {
-        touch
-            .prices(&deps.querier)
-            .ok()
-            .and_then(|p| p.get(id, &payment.denom).ok())
-            .map(|p| p.price)
+        touch.price_of(&deps.querier, id).ok().map(|p| p.price)
     };
     let asset = touch.assets.get(id)?;
     if let Some(price) = price {
