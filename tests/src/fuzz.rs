@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use cosmwasm_std::{
     coin, to_json_binary, Addr, Binary, Coin, Decimal, Decimal256, Deps, DepsMut, Env, Int256,
-    MessageInfo, Order, Record, Response, StdResult, Uint128, Uint256,
+    MessageInfo, Record, Response, StdResult, Uint128, Uint256,
 };
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_multi_test::{AppResponse, ContractWrapper, Executor};
@@ -1092,7 +1092,7 @@ impl World {
                 })
                 .collect();
             let positions: BTreeMap<u64, Position> = POSITIONS
-                .range(storage.as_ref(), None, None, Order::Ascending)
+                .range(storage.as_ref(), None)
                 .collect::<StdResult<_>>()
                 .expect("positions");
             (states, positions)

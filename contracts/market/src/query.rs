@@ -246,7 +246,7 @@ pub fn positions(
                 .collect::<Result<_, ContractError>>()?
         }
         None => POSITIONS
-            .range(deps.storage, start, None, Order::Ascending)
+            .range(deps.storage, start_after)
             .take(limit(limit_))
             .collect::<StdResult<_>>()?,
     };
@@ -259,9 +259,8 @@ pub fn liquidatable_positions(
     start_after: Option<PositionId>,
     limit_: Option<u32>,
 ) -> Result<LiquidatablePositionsResponse, ContractError> {
-    let start = start_after.map(Bound::exclusive);
     let scanned: Vec<(PositionId, Position)> = POSITIONS
-        .range(deps.storage, start, None, Order::Ascending)
+        .range(deps.storage, start_after)
         .take(limit(limit_))
         .collect::<StdResult<_>>()?;
     let last_scanned = scanned.last().map(|(id, _)| *id);
