@@ -996,7 +996,7 @@ fn twap_ring_stays_bounded_under_frequent_pushes() {
     let mut s = Suite::new();
     let f1 = s.f1.clone();
     s.set_sources("uatom", vec![feed()]);
-    let key = cw_storage_plus::Map::<&str, ()>::new("o")
+    let key = cw_storage_plus::Map::<&str, ()>::new("s")
         .key("uatom")
         .to_vec();
     // 300 pushes, 10 s apart (3000 s), prices alternating 100 / 101
@@ -1004,13 +1004,21 @@ fn twap_ring_stays_bounded_under_frequent_pushes() {
         let price = if i % 2 == 0 { "100" } else { "101" };
         s.push(&f1, &[("uatom", price)]).unwrap();
         s.advance(10);
-        let ring = s
+        let record = s
             .app
             .wrap()
             .query_wasm_raw(&s.oracle, key.clone())
             .unwrap()
             .unwrap();
-        assert!(ring.len() <= 64 * 24, "ring of {} bytes", ring.len());
+        // the denom's record: json length, json, then the ring
+        let json_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
+        let ring = keel_oracle::twap::decode(&record[2 + json_len..]).expect("ring");
+        assert!(ring.len() <= keel_oracle::twap::MAX_OBSERVATIONS);
+        assert!(record.len() <= 300 + 64 * 21, "record of {} bytes", record.len());
+        if i >= 180 {
+            // the window (1800 s) is full: at most 64 observations, merged
+            assert_eq!(ring.len(), keel_oracle::twap::MAX_OBSERVATIONS, "push {i}");
+        }
     }
     let twap = s.price("uatom").unwrap().twap.expect("TWAP still valid");
     // exact value 100.5: equal time at each price

@@ -1,5 +1,4 @@
-use cosmwasm_std::{Decimal, Deps, Order, Storage};
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Deps, Order, Storage};
 use keel_types::oracle::{
     ConfigResponse, PriceResponse, PriceSource, PriceSourceKind, PriceSourcesResponse,
 };
@@ -23,9 +22,9 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     })
 }
 
-/// The price of `denom` from its first valid source. One read of the denom's record, plus its
-/// TWAP ring only when the record shows the TWAP may be valid and it is wanted: always when
-/// `skip_twap` is false, else only when a `twap` source has to serve the price.
+/// The price of `denom` from its first valid source: one read of the denom's record (its TWAP
+/// ring included). The TWAP is computed unless `skip_twap`, and then only when a `twap` source
+/// has to serve the price.
 fn price_of(
     storage: &dyn Storage,
     config: &Config,
@@ -37,15 +36,7 @@ fn price_of(
         return Err(ContractError::PriceUnavailable { denom });
     };
     let max_age = state.max_age(config);
-    let twap_of = || -> Result<Option<Decimal>, ContractError> {
-        match &state.accepted {
-            Some(accepted) if twap::may_be_valid(accepted, now, config.twap_window, max_age) => {
-                let observations = twap::load(storage, &denom)?;
-                twap::compute(&observations, now, config.twap_window, max_age)
-            }
-            _ => Ok(None),
-        }
-    };
+    let twap_of = || twap::compute(&state.observations, now, config.twap_window, max_age);
     let mut twap = if skip_twap { None } else { twap_of()? };
     for source in &state.sources {
         let served = match source {
@@ -101,9 +92,8 @@ pub fn price_sources(
     limit: Option<u32>,
 ) -> Result<Vec<PriceSourcesResponse>, ContractError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
-    let start = start_after.as_deref().map(Bound::exclusive);
     DENOMS
-        .range(deps.storage, start, None, Order::Ascending)
+        .range(deps.storage, start_after.as_deref())
         .take(limit)
         .map(|item| {
             let (denom, state) = item?;

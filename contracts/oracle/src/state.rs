@@ -4,16 +4,18 @@
 //! |---|---|---|
 //! | `c` | `Item<Config>` | owner, pending owner, global parameters |
 //! | `f` + address | `Map<&Addr, Empty>` | the feeders |
-//! | `s` + denom | `Map<&str, DenomState>` | sources, overrides, accepted and pending price |
-//! | `o` + denom | raw bytes (see [`crate::twap`]) | the TWAP observation ring |
+//! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending price, TWAP ring |
 //!
-//! A price query reads `c` once, then `s` for each denom, and `o` only when the TWAP may be valid
-//! (known from `s` alone).
+//! A price query reads `c` once, then one record per denom: the TWAP ring lives in the denom's
+//! record (it holds the window only, see [`crate::twap`]), so that a query pays one read per denom,
+//! and a push one write.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Decimal, Empty};
+use cosmwasm_std::{Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use keel_types::oracle::PriceSource;
+
+use crate::twap::{self, Observation};
 
 pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -29,7 +31,7 @@ pub struct Config {
 }
 
 /// Everything a price query needs about a denom, in one record.
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DenomState {
     pub sources: Vec<PriceSource>,
     /// Override of the global `max_age`.
@@ -40,6 +42,8 @@ pub struct DenomState {
     pub accepted: Option<Accepted>,
     /// A deviating push waiting for confirmation.
     pub pending: Option<Pending>,
+    /// The TWAP observations, oldest first.
+    pub observations: Vec<Observation>,
 }
 
 impl DenomState {
@@ -52,14 +56,11 @@ impl DenomState {
     }
 }
 
-#[cw_serde]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Accepted {
     pub price: Decimal,
     /// Block time of the push that was accepted.
     pub time: u64,
-    /// Time of the oldest observation kept in the TWAP ring (where the TWAP's coverage starts),
-    /// so that a query can tell the TWAP is invalid without reading the ring.
-    pub twap_since: u64,
 }
 
 #[cw_serde]
@@ -72,4 +73,123 @@ pub struct Pending {
 
 pub const CONFIG: Item<Config> = Item::new("c");
 pub const FEEDERS: Map<&Addr, Empty> = Map::new("f");
-pub const DENOMS: Map<&str, DenomState> = Map::new("s");
+pub const DENOMS: DenomStore = DenomStore::new("s");
+
+/// The JSON part of a denom's record, as an array without field names: `[sources, max_age,
+/// max_deviation, [price, time] | null, [price, feeder, time] | null]`.
+type StoredDenomJson = (
+    Vec<PriceSource>,
+    Option<u64>,
+    Option<Decimal>,
+    Option<(Decimal, u64)>,
+    Option<(Decimal, Addr, u64)>,
+);
+
+/// The denom records: `json_len:u16be json ring`, the ring in [`twap::encode`]'s binary form.
+pub struct DenomStore {
+    keys: Map<&'static str, Empty>,
+}
+
+fn corrupt(denom: &str) -> StdError {
+    StdError::generic_err(format!("corrupt price record of {denom}"))
+}
+
+impl DenomStore {
+    pub const fn new(namespace: &'static str) -> Self {
+        DenomStore {
+            keys: Map::new(namespace),
+        }
+    }
+
+    fn encode(state: &DenomState) -> StdResult<Vec<u8>> {
+        let json: StoredDenomJson = (
+            state.sources.clone(),
+            state.max_age,
+            state.max_deviation,
+            state.accepted.map(|a| (a.price, a.time)),
+            state
+                .pending
+                .as_ref()
+                .map(|p| (p.price, p.feeder.clone(), p.time)),
+        );
+        let json = cosmwasm_std::to_json_vec(&json)?;
+        let len = u16::try_from(json.len())
+            .map_err(|_| StdError::generic_err("price record over 64 KiB"))?;
+        let mut out = len.to_be_bytes().to_vec();
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&twap::encode(&state.observations));
+        Ok(out)
+    }
+
+    fn decode(denom: &str, bytes: &[u8]) -> StdResult<DenomState> {
+        let (len, rest) = bytes
+            .split_first_chunk::<2>()
+            .ok_or_else(|| corrupt(denom))?;
+        let len = usize::from(u16::from_be_bytes(*len));
+        if rest.len() < len {
+            return Err(corrupt(denom));
+        }
+        let (json, ring) = rest.split_at(len);
+        let (sources, max_age, max_deviation, accepted, pending): StoredDenomJson =
+            cosmwasm_std::from_json(json)?;
+        Ok(DenomState {
+            sources,
+            max_age,
+            max_deviation,
+            accepted: accepted.map(|(price, time)| Accepted { price, time }),
+            pending: pending.map(|(price, feeder, time)| Pending {
+                price,
+                feeder,
+                time,
+            }),
+            observations: twap::decode(ring).ok_or_else(|| corrupt(denom))?,
+        })
+    }
+
+    pub fn may_load(&self, storage: &dyn Storage, denom: &str) -> StdResult<Option<DenomState>> {
+        storage
+            .get(&self.keys.key(denom))
+            .map(|bytes| Self::decode(denom, &bytes))
+            .transpose()
+    }
+
+    pub fn save(
+        &self,
+        storage: &mut dyn Storage,
+        denom: &str,
+        state: &DenomState,
+    ) -> StdResult<()> {
+        storage.set(&self.keys.key(denom), &Self::encode(state)?);
+        Ok(())
+    }
+
+    /// Denoms after `start_after`, ascending.
+    pub fn range<'a>(
+        &self,
+        storage: &'a dyn Storage,
+        start_after: Option<&str>,
+    ) -> impl Iterator<Item = StdResult<(String, DenomState)>> + 'a {
+        let prefix = self.keys.key("").to_vec();
+        let start = match start_after {
+            // the smallest key after `start_after`
+            Some(denom) => [&*self.keys.key(denom), &[0u8][..]].concat(),
+            None => prefix.clone(),
+        };
+        let mut end = prefix.clone();
+        if let Some(last) = end.last_mut() {
+            *last = last.saturating_add(1);
+        }
+        let denom_at = prefix.len();
+        storage
+            .range(Some(&start), Some(&end), Order::Ascending)
+            .map(move |(key, value)| {
+                let denom = key
+                    .get(denom_at..)
+                    .and_then(|d| std::str::from_utf8(d).ok())
+                    .ok_or_else(|| StdError::generic_err("corrupt price record key"))?
+                    .to_string();
+                let state = Self::decode(&denom, &value)?;
+                Ok((denom, state))
+            })
+    }
+}

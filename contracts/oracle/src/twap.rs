@@ -1,9 +1,11 @@
 //! The TWAP observation ring of a denom.
 //!
 //! Each accepted price is an observation `(time, price)`: it holds from `time` until the next
-//! observation (the newest until now). The ring keeps at most [`MAX_OBSERVATIONS`] of them, stored
-//! compactly as raw bytes under `o` + denom: 24 bytes each, the time as a big-endian `u64` then
-//! the price's atomics as a big-endian `u128`, oldest first (1,536 bytes when full).
+//! observation (the newest until now). The ring is stored in the denom's record (see
+//! [`crate::state::DenomStore`]), compactly: the first observation's time as a big-endian `u64`,
+//! then per observation the seconds since the previous one (`u32`, big-endian), a length byte and
+//! the price's atomics in big-endian without leading zeros: 13-14 bytes per observation for prices
+//! between 0.1 and 100,000.
 //!
 //! Every push drops the observations whose step ended at or before the window start (they can no
 //! longer count for any query), so the ring holds the window only. When pushes come so often that
@@ -14,19 +16,12 @@
 //!   ring holds every step that overlaps the window (the one straddling its start and at most 63
 //!   after it), and is off only within the merged step straddling the window start beyond that.
 
-use cosmwasm_std::{Decimal, StdError, Storage, Uint128, Uint256};
-use cw_storage_plus::Map;
+use cosmwasm_std::{Decimal, StdError, Uint128, Uint256};
 
 use crate::error::ContractError;
-use crate::state::Accepted;
 
 /// Capacity of the ring: with the default 1800 s window, exact for pushes every 29 s or slower.
 pub const MAX_OBSERVATIONS: usize = 64;
-
-const OBSERVATION_BYTES: usize = 24;
-
-/// Namespace of the rings; values are raw bytes, not JSON, so this map is only used for its keys.
-const OBSERVATIONS: Map<&str, ()> = Map::new("o");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Observation {
@@ -35,42 +30,54 @@ pub struct Observation {
 }
 
 pub fn encode(observations: &[Observation]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(observations.len().saturating_mul(OBSERVATION_BYTES));
+    let Some(first) = observations.first() else {
+        return vec![];
+    };
+    let mut bytes = Vec::with_capacity(observations.len().saturating_mul(14).saturating_add(8));
+    bytes.extend_from_slice(&first.time.to_be_bytes());
+    let mut previous = first.time;
     for observation in observations {
-        bytes.extend_from_slice(&observation.time.to_be_bytes());
-        bytes.extend_from_slice(&observation.price.atomics().u128().to_be_bytes());
+        // Times increase and observations span at most the window plus one step: a gap of more
+        // than u32::MAX seconds (136 years) is clamped, which only moves a step that ended long
+        // before the window.
+        let gap = observation.time.saturating_sub(previous);
+        let gap = u32::try_from(gap).unwrap_or(u32::MAX);
+        previous = previous.saturating_add(u64::from(gap));
+        bytes.extend_from_slice(&gap.to_be_bytes());
+        let atomics = observation.price.atomics().u128().to_be_bytes();
+        let skip = atomics.iter().take_while(|b| **b == 0).count();
+        let digits = atomics.get(skip..).unwrap_or_default();
+        bytes.push(digits.len() as u8);
+        bytes.extend_from_slice(digits);
     }
     bytes
 }
 
 pub fn decode(bytes: &[u8]) -> Option<Vec<Observation>> {
-    let chunks = bytes.chunks_exact(OBSERVATION_BYTES);
-    if !chunks.remainder().is_empty() {
-        return None;
+    if bytes.is_empty() {
+        return Some(vec![]);
     }
-    chunks
-        .map(|chunk| {
-            let (time, rest) = chunk.split_first_chunk::<8>()?;
-            let (price, _) = rest.split_first_chunk::<16>()?;
-            Some(Observation {
-                time: u64::from_be_bytes(*time),
-                price: Decimal::raw(u128::from_be_bytes(*price)),
-            })
-        })
-        .collect()
-}
-
-pub fn load(storage: &dyn Storage, denom: &str) -> Result<Vec<Observation>, ContractError> {
-    match storage.get(&OBSERVATIONS.key(denom)) {
-        None => Ok(vec![]),
-        Some(bytes) => decode(&bytes).ok_or_else(|| ContractError::CorruptObservations {
-            denom: denom.to_string(),
-        }),
+    let (first, mut rest) = bytes.split_first_chunk::<8>()?;
+    let mut time = u64::from_be_bytes(*first);
+    let mut observations = vec![];
+    while !rest.is_empty() {
+        let (gap, after) = rest.split_first_chunk::<4>()?;
+        let (len, after) = after.split_first()?;
+        let len = usize::from(*len);
+        if len > 16 || after.len() < len {
+            return None;
+        }
+        let (digits, after) = after.split_at(len);
+        let mut atomics = [0u8; 16];
+        atomics.get_mut(16 - len..)?.copy_from_slice(digits);
+        time = time.checked_add(u64::from(u32::from_be_bytes(*gap)))?;
+        observations.push(Observation {
+            time,
+            price: Decimal::raw(u128::from_be_bytes(atomics)),
+        });
+        rest = after;
     }
-}
-
-pub fn save(storage: &mut dyn Storage, denom: &str, observations: &[Observation]) {
-    storage.set(&OBSERVATIONS.key(denom), &encode(observations));
+    Some(observations)
 }
 
 /// Records a price accepted at `now`. Several accepted prices in the same second: the last one
@@ -153,13 +160,6 @@ fn covered(since: u64, now: u64, window: u64) -> Option<u64> {
     (covered > 0 && twice >= u128::from(window)).then_some(covered)
 }
 
-/// Whether the TWAP can be valid, from the denom's record alone (no ring read): the newest
-/// accepted push is fresh and the ring covers at least half the window.
-pub fn may_be_valid(accepted: &Accepted, now: u64, window: u64, max_age: u64) -> bool {
-    now.saturating_sub(accepted.time) <= max_age
-        && covered(accepted.twap_since, now, window).is_some()
-}
-
 /// The TWAP at `now`, or `None` when it is invalid: newest observation older than `max_age`, or
 /// less than half the window covered. Rounded down.
 pub fn compute(
@@ -215,16 +215,26 @@ mod tests {
     }
 
     #[test]
-    fn encoding_round_trips_and_is_24_bytes_per_observation() {
+    fn encoding_round_trips_compactly() {
         let ring = vec![
             obs(1, "0.000000000000000001"),
-            obs(u64::MAX, "340282366920938463463.374607431768211455"),
+            obs(1_700_000_000, "10"),
+            obs(1_700_000_120, "3000.5"),
+            obs(1_700_000_121, "340282366920938463463.374607431768211455"),
         ];
         let bytes = encode(&ring);
-        assert_eq!(bytes.len(), 48);
+        // 8 (first time) + 4 gaps + lengths, prices of 1, 8, 9 and 16 bytes
+        assert_eq!(bytes.len(), 8 + 4 * 5 + 1 + 8 + 9 + 16);
         assert_eq!(decode(&bytes).unwrap(), ring);
-        assert_eq!(decode(&bytes[..47]), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode(&bytes[..7]), None);
         assert_eq!(decode(&[]).unwrap(), vec![]);
+        assert_eq!(encode(&[]), Vec::<u8>::new());
+        // a price length over 16 bytes is refused
+        let mut bad = 5u64.to_be_bytes().to_vec();
+        bad.extend_from_slice(&[0, 0, 0, 0, 17]);
+        bad.extend_from_slice(&[1; 17]);
+        assert_eq!(decode(&bad), None);
     }
 
     #[test]

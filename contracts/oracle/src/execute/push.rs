@@ -6,7 +6,7 @@ use keel_types::oracle::PriceInput;
 use crate::error::ContractError;
 use crate::helpers::within_deviation;
 use crate::state::{Accepted, Config, DenomState, Pending, CONFIG, DENOMS, FEEDERS};
-use crate::twap::{self, Observation};
+use crate::twap;
 
 /// A feeder may confirm its own pending price only this many seconds after pushing it.
 pub const SELF_CONFIRMATION_DELAY: u64 = 60;
@@ -68,11 +68,10 @@ pub fn judge(
     }
 }
 
-/// One denom touched by the batch: its record and, once a price is accepted, its ring.
+/// One denom touched by the batch: its record (TWAP ring included).
 struct Touched {
     denom: String,
     state: DenomState,
-    observations: Option<Vec<Observation>>,
     changed: bool,
 }
 
@@ -113,7 +112,6 @@ pub fn push_prices(
                 touched.push(Touched {
                     denom: denom.clone(),
                     state,
-                    observations: None,
                     changed: false,
                 });
                 touched.len().saturating_sub(1)
@@ -126,18 +124,13 @@ pub fn push_prices(
         let outcome = judge(&entry.state, &config, &info.sender, price, now);
         match outcome {
             Outcome::Accepted | Outcome::Confirmed => {
-                let mut observations = match entry.observations.take() {
-                    Some(observations) => observations,
-                    None => twap::load(deps.storage, &denom)?,
-                };
-                twap::record(&mut observations, now, price, config.twap_window)?;
-                let twap_since = observations.first().map_or(now, |oldest| oldest.time);
-                entry.observations = Some(observations);
-                entry.state.accepted = Some(Accepted {
+                twap::record(
+                    &mut entry.state.observations,
+                    now,
                     price,
-                    time: now,
-                    twap_since,
-                });
+                    config.twap_window,
+                )?;
+                entry.state.accepted = Some(Accepted { price, time: now });
                 entry.state.pending = None;
                 entry.changed = true;
             }
@@ -162,15 +155,11 @@ pub fn push_prices(
     for Touched {
         denom,
         state,
-        observations,
         changed,
     } in &touched
     {
         if *changed {
             DENOMS.save(deps.storage, denom, state)?;
-        }
-        if let Some(observations) = observations {
-            twap::save(deps.storage, denom, observations);
         }
     }
     Ok(Response::new()

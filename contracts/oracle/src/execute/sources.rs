@@ -65,6 +65,7 @@ pub fn set_price_sources(
             max_deviation,
             accepted: None,
             pending: None,
+            observations: vec![],
         },
     };
     DENOMS.save(deps.storage, &denom, &state)?;
