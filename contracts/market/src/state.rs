@@ -4,10 +4,11 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
     Addr, Binary, Decimal, Decimal256, Empty, Order, StdError, StdResult, Storage, Uint128, Uint256,
 };
-use cw_storage_plus::{Item, Map};
+use cw_storage_plus::{Item, Map, PrimaryKey};
 use keel_math::{HealthBounds, RateModel, RatePoint};
 use keel_types::market::{AssetKind, AssetParams};
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 
 pub type AssetId = u16;
 pub type PositionId = u64;
@@ -231,82 +232,53 @@ impl From<StoredAssetInfo> for AssetInfo {
     }
 }
 
-/// The part of a listed asset that changes on every touch (SPEC 3.2). This record is rewritten
-/// by nearly every message (30 SDK gas per byte): it is stored as a JSON array of its fields in
-/// declaration order ([`StoredAssetState`]), without field names.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(from = "StoredAssetState", into = "StoredAssetState")]
+/// The part of a listed asset that changes on every touch (SPEC 3.2): its totals and indices.
+/// Rewritten by every message that changes them (30 SDK gas per byte), so stored in a binary form ([`Record`]): each field a length byte and its big-endian bytes without leading
+/// zeros (about 60 bytes instead of 80-140 as JSON).
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssetState {
-    /// Supply index (starts at 1).
     pub supply_index: Decimal256,
-    /// Borrow index (starts at 1).
     pub borrow_index: Decimal256,
-    /// `S_s`: sum of the positions' scaled collateral.
     pub scaled_supply: Uint128,
-    /// `D_s`: sum of the positions' scaled debt.
     pub scaled_debt: Uint128,
-    /// `R`, in base units with 18 decimals of a base unit (no truncation loss on accrual).
     pub reserves: Decimal256,
-    /// Written-off minted debt that reserves must cover before any reserve withdrawal.
     pub deficit: Uint128,
-    /// Tokens of a pool asset held for the market's books (`S + R - D`, tracked, not queried).
     pub cash: Uint128,
     pub last_updated: u64,
 }
 
-/// The stored form of [`AssetState`].
-#[derive(Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StoredAssetState(
-    (
-        Decimal256,
-        Decimal256,
-        Uint128,
-        Uint128,
-        Decimal256,
-        Uint128,
-        Uint128,
-        u64,
-    ),
-);
-
-impl From<AssetState> for StoredAssetState {
-    fn from(a: AssetState) -> Self {
-        StoredAssetState((
-            a.supply_index,
-            a.borrow_index,
-            a.scaled_supply,
-            a.scaled_debt,
-            a.reserves,
-            a.deficit,
-            a.cash,
-            a.last_updated,
-        ))
+impl Record for AssetState {
+    fn encode(&self) -> StdResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(72);
+        put_uint(&mut out, &self.supply_index.atomics().to_be_bytes());
+        put_uint(&mut out, &self.borrow_index.atomics().to_be_bytes());
+        put_uint(&mut out, &self.scaled_supply.to_be_bytes());
+        put_uint(&mut out, &self.scaled_debt.to_be_bytes());
+        put_uint(&mut out, &self.reserves.atomics().to_be_bytes());
+        put_uint(&mut out, &self.deficit.to_be_bytes());
+        put_uint(&mut out, &self.cash.to_be_bytes());
+        put_uint(&mut out, &self.last_updated.to_be_bytes());
+        Ok(out)
     }
-}
 
-impl From<StoredAssetState> for AssetState {
-    fn from(s: StoredAssetState) -> Self {
-        let StoredAssetState((
-            supply_index,
-            borrow_index,
-            scaled_supply,
-            scaled_debt,
-            reserves,
-            deficit,
-            cash,
-            last_updated,
-        )) = s;
-        AssetState {
-            supply_index,
-            borrow_index,
-            scaled_supply,
-            scaled_debt,
-            reserves,
-            deficit,
-            cash,
-            last_updated,
+    fn decode(mut bytes: &[u8]) -> StdResult<Self> {
+        let bytes = &mut bytes;
+        let dec256 = |b: [u8; 32]| Decimal256::new(Uint256::from_be_bytes(b));
+        let u128_of = |b: [u8; 16]| Uint128::new(u128::from_be_bytes(b));
+        let state = AssetState {
+            supply_index: dec256(take_uint::<32>(bytes)?),
+            borrow_index: dec256(take_uint::<32>(bytes)?),
+            scaled_supply: u128_of(take_uint::<16>(bytes)?),
+            scaled_debt: u128_of(take_uint::<16>(bytes)?),
+            reserves: dec256(take_uint::<32>(bytes)?),
+            deficit: u128_of(take_uint::<16>(bytes)?),
+            cash: u128_of(take_uint::<16>(bytes)?),
+            last_updated: u64::from_be_bytes(take_uint::<8>(bytes)?),
+        };
+        if !bytes.is_empty() {
+            return Err(corrupt("asset state", "trailing bytes"));
         }
+        Ok(state)
     }
 }
 
@@ -353,7 +325,7 @@ pub struct StoredSink {
 }
 
 /// A position. Written by nearly every message, so it is stored in a binary form
-/// ([`encode_position`]) rather than JSON: about half the bytes, and every byte written costs 30
+/// (see its [`Record`] impl) rather than JSON: about half the bytes, and every byte written costs 30
 /// SDK gas.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Position {
@@ -361,6 +333,81 @@ pub struct Position {
     pub collateral: Vec<Balance>,
     pub debt: Vec<Balance>,
     pub automation: Option<StoredAutomation>,
+}
+
+/// A record stored in a binary form rather than JSON (see [`BinMap`]).
+pub trait Record: Sized {
+    fn encode(&self) -> StdResult<Vec<u8>>;
+    fn decode(bytes: &[u8]) -> StdResult<Self>;
+}
+
+/// A map whose values are [`Record`]s: the keys of a cw-storage-plus `Map`, the values in their
+/// binary form.
+pub struct BinMap<K, T> {
+    keys: Map<K, Empty>,
+    record: PhantomData<T>,
+}
+
+impl<K, T> BinMap<K, T> {
+    pub const fn new(namespace: &'static str) -> Self {
+        BinMap {
+            keys: Map::new(namespace),
+            record: PhantomData,
+        }
+    }
+}
+
+impl<'a, K: PrimaryKey<'a>, T: Record> BinMap<K, T> {
+    pub fn may_load(&self, storage: &dyn Storage, key: K) -> StdResult<Option<T>> {
+        storage
+            .get(&self.keys.key(key))
+            .map(|bytes| T::decode(&bytes))
+            .transpose()
+    }
+
+    pub fn load(&self, storage: &dyn Storage, key: K) -> StdResult<T> {
+        self.may_load(storage, key)?
+            .ok_or_else(|| StdError::not_found(std::any::type_name::<T>()))
+    }
+
+    pub fn save(&self, storage: &mut dyn Storage, key: K, value: &T) -> StdResult<()> {
+        storage.set(&self.keys.key(key), &value.encode()?);
+        Ok(())
+    }
+}
+
+impl<T: Record> BinMap<u64, T> {
+    /// Records with a key above `start_after`, ascending.
+    pub fn range<'a>(
+        &self,
+        storage: &'a dyn Storage,
+        start_after: Option<u64>,
+    ) -> impl Iterator<Item = StdResult<(u64, T)>> + 'a {
+        let key_of_zero = self.keys.key(0).to_vec();
+        let prefix = key_of_zero
+            .get(..key_of_zero.len().saturating_sub(8))
+            .unwrap_or_default()
+            .to_vec();
+        let end = [prefix.as_slice(), &[0xff; 9]].concat();
+        let start = match start_after {
+            Some(id) => match id.checked_add(1) {
+                Some(next) => self.keys.key(next).to_vec(),
+                // nothing after u64::MAX: an empty range
+                None => end.clone(),
+            },
+            None => prefix.clone(),
+        };
+        let id_at = prefix.len();
+        storage
+            .range(Some(&start), Some(&end), Order::Ascending)
+            .map(move |(key, value)| {
+                let id: [u8; 8] = key
+                    .get(id_at..)
+                    .and_then(|k| k.try_into().ok())
+                    .ok_or_else(|| corrupt("key", "not 8 bytes"))?;
+                Ok((u64::from_be_bytes(id), T::decode(&value)?))
+            })
+    }
 }
 
 /// `[len, big-endian bytes without leading zeros]` of an unsigned integer.
@@ -379,16 +426,16 @@ fn take_uint<const N: usize>(bytes: &mut &[u8]) -> StdResult<[u8; N]> {
     let mut out = [0u8; N];
     let start = N
         .checked_sub(len)
-        .ok_or_else(|| corrupt("integer too long"))?;
+        .ok_or_else(|| corrupt("integer", "too long"))?;
     out.get_mut(start..)
-        .ok_or_else(|| corrupt("integer too long"))?
+        .ok_or_else(|| corrupt("integer", "too long"))?
         .copy_from_slice(digits);
     Ok(out)
 }
 
 fn take<'a>(bytes: &mut &'a [u8], len: usize) -> StdResult<&'a [u8]> {
     if bytes.len() < len {
-        return Err(corrupt("truncated"));
+        return Err(corrupt("record", "truncated"));
     }
     let (head, rest) = bytes.split_at(len);
     *bytes = rest;
@@ -399,149 +446,89 @@ fn take_u8(bytes: &mut &[u8]) -> StdResult<u8> {
     take(bytes, 1)?
         .first()
         .copied()
-        .ok_or_else(|| corrupt("truncated"))
+        .ok_or_else(|| corrupt("record", "truncated"))
 }
 
-fn corrupt(what: &str) -> StdError {
-    StdError::generic_err(format!("corrupt position record: {what}"))
+fn corrupt(what: &str, why: &str) -> StdError {
+    StdError::generic_err(format!("corrupt {what}: {why}"))
 }
 
 /// The binary form of a position:
 /// `owner_len:u8 owner:utf8 n_collateral:u8 balance* n_debt:u8 balance* [automation JSON]`, a
-/// balance being `asset:u16be scaled:uint mark:(0 | 1 + uint)`, each `uint` a length byte and
+/// balance being `asset:u16be scaled:uint mark:(0 | 1 uint)`, each `uint` a length byte and
 /// the big-endian bytes without leading zeros. A position holds at most 32 assets
 /// (`max_position_assets`), so counts fit one byte.
-pub fn encode_position(position: &Position) -> StdResult<Vec<u8>> {
-    let owner = position.owner.as_bytes();
-    let mut out = Vec::with_capacity(owner.len().saturating_add(64));
-    out.push(u8::try_from(owner.len()).map_err(|_| corrupt("owner longer than 255 bytes"))?);
-    out.extend_from_slice(owner);
-    for balances in [&position.collateral, &position.debt] {
-        out.push(u8::try_from(balances.len()).map_err(|_| corrupt("over 255 balances"))?);
-        for b in balances {
-            out.extend_from_slice(&b.asset.to_be_bytes());
-            put_uint(&mut out, &b.scaled.to_be_bytes());
-            match &b.mark {
-                None => out.push(0),
-                Some(mark) => {
-                    out.push(1);
-                    put_uint(&mut out, &mark.atomics().to_be_bytes());
+impl Record for Position {
+    fn encode(&self) -> StdResult<Vec<u8>> {
+        let owner = self.owner.as_bytes();
+        let mut out = Vec::with_capacity(owner.len().saturating_add(64));
+        out.push(
+            u8::try_from(owner.len()).map_err(|_| corrupt("position", "owner over 255 bytes"))?,
+        );
+        out.extend_from_slice(owner);
+        for balances in [&self.collateral, &self.debt] {
+            out.push(
+                u8::try_from(balances.len())
+                    .map_err(|_| corrupt("position", "over 255 balances"))?,
+            );
+            for b in balances {
+                out.extend_from_slice(&b.asset.to_be_bytes());
+                put_uint(&mut out, &b.scaled.to_be_bytes());
+                match &b.mark {
+                    None => out.push(0),
+                    Some(mark) => {
+                        out.push(1);
+                        put_uint(&mut out, &mark.atomics().to_be_bytes());
+                    }
                 }
             }
         }
-    }
-    if let Some(automation) = &position.automation {
-        out.extend_from_slice(&cosmwasm_std::to_json_vec(automation)?);
-    }
-    Ok(out)
-}
-
-pub fn decode_position(mut bytes: &[u8]) -> StdResult<Position> {
-    let bytes = &mut bytes;
-    let owner_len = usize::from(take_u8(bytes)?);
-    let owner =
-        std::str::from_utf8(take(bytes, owner_len)?).map_err(|_| corrupt("owner is not utf-8"))?;
-    let mut lists = [vec![], vec![]];
-    for list in &mut lists {
-        let count = usize::from(take_u8(bytes)?);
-        for _ in 0..count {
-            let asset = take(bytes, 2)?;
-            let asset = u16::from_be_bytes([
-                asset.first().copied().unwrap_or_default(),
-                asset.get(1).copied().unwrap_or_default(),
-            ]);
-            let scaled = Uint128::new(u128::from_be_bytes(take_uint::<16>(bytes)?));
-            let mark = match take_u8(bytes)? {
-                0 => None,
-                _ => Some(Decimal256::new(Uint256::from_be_bytes(take_uint::<32>(
-                    bytes,
-                )?))),
-            };
-            list.push(Balance {
-                asset,
-                scaled,
-                mark,
-            });
+        if let Some(automation) = &self.automation {
+            out.extend_from_slice(&cosmwasm_std::to_json_vec(automation)?);
         }
+        Ok(out)
     }
-    let [collateral, debt] = lists;
-    let automation = if bytes.is_empty() {
-        None
-    } else {
-        Some(cosmwasm_std::from_json(*bytes)?)
-    };
-    Ok(Position {
-        owner: Addr::unchecked(owner),
-        collateral,
-        debt,
-        automation,
-    })
-}
 
-/// The positions, by id, in their binary form (`p` + the id as 8 big-endian bytes).
-pub struct PositionStore {
-    keys: Map<PositionId, Empty>,
-}
-
-impl PositionStore {
-    pub const fn new(namespace: &'static str) -> Self {
-        PositionStore {
-            keys: Map::new(namespace),
+    fn decode(mut bytes: &[u8]) -> StdResult<Self> {
+        let bytes = &mut bytes;
+        let owner_len = usize::from(take_u8(bytes)?);
+        let owner = std::str::from_utf8(take(bytes, owner_len)?)
+            .map_err(|_| corrupt("position", "owner is not utf-8"))?;
+        let mut lists = [vec![], vec![]];
+        for list in &mut lists {
+            let count = usize::from(take_u8(bytes)?);
+            for _ in 0..count {
+                let asset = take(bytes, 2)?;
+                let asset = u16::from_be_bytes([
+                    asset.first().copied().unwrap_or_default(),
+                    asset.get(1).copied().unwrap_or_default(),
+                ]);
+                let scaled = Uint128::new(u128::from_be_bytes(take_uint::<16>(bytes)?));
+                let mark = match take_u8(bytes)? {
+                    0 => None,
+                    _ => Some(Decimal256::new(Uint256::from_be_bytes(take_uint::<32>(
+                        bytes,
+                    )?))),
+                };
+                list.push(Balance {
+                    asset,
+                    scaled,
+                    mark,
+                });
+            }
         }
-    }
-
-    pub fn may_load(&self, storage: &dyn Storage, id: PositionId) -> StdResult<Option<Position>> {
-        storage
-            .get(&self.keys.key(id))
-            .map(|bytes| decode_position(&bytes))
-            .transpose()
-    }
-
-    pub fn load(&self, storage: &dyn Storage, id: PositionId) -> StdResult<Position> {
-        self.may_load(storage, id)?
-            .ok_or_else(|| StdError::not_found(format!("position {id}")))
-    }
-
-    pub fn save(
-        &self,
-        storage: &mut dyn Storage,
-        id: PositionId,
-        position: &Position,
-    ) -> StdResult<()> {
-        storage.set(&self.keys.key(id), &encode_position(position)?);
-        Ok(())
-    }
-
-    /// Positions with an id above `start_after`, ascending.
-    pub fn range<'a>(
-        &self,
-        storage: &'a dyn Storage,
-        start_after: Option<PositionId>,
-    ) -> impl Iterator<Item = StdResult<(PositionId, Position)>> + 'a {
-        let prefix = self.keys.key(0).to_vec();
-        let prefix = prefix
-            .get(..prefix.len().saturating_sub(8))
-            .unwrap_or_default()
-            .to_vec();
-        let start = match start_after {
-            Some(id) => match id.checked_add(1) {
-                Some(next) => self.keys.key(next).to_vec(),
-                // nothing after u64::MAX: an empty range
-                None => [prefix.as_slice(), &[0xff; 9]].concat(),
-            },
-            None => prefix.clone(),
+        let [collateral, debt] = lists;
+        let automation = if bytes.is_empty() {
+            None
+        } else {
+            Some(cosmwasm_std::from_json(*bytes)?)
         };
-        let end = [prefix.as_slice(), &[0xff; 9]].concat();
-        let id_at = prefix.len();
-        storage
-            .range(Some(&start), Some(&end), Order::Ascending)
-            .map(move |(key, value)| {
-                let id: [u8; 8] = key
-                    .get(id_at..)
-                    .and_then(|k| k.try_into().ok())
-                    .ok_or_else(|| corrupt("key"))?;
-                Ok((PositionId::from_be_bytes(id), decode_position(&value)?))
-            })
+        Ok(Position {
+            owner: Addr::unchecked(owner),
+            collateral,
+            debt,
+            automation,
+        })
     }
 }
 
@@ -549,9 +536,9 @@ pub const CONFIG: Item<Config> = Item::new("c");
 pub const NEXT_POSITION_ID: Item<PositionId> = Item::new("n");
 pub const ASSET_COUNT: Item<AssetId> = Item::new("k");
 pub const ASSET_INFO: Map<AssetId, AssetInfo> = Map::new("i");
-pub const ASSET_STATE: Map<AssetId, AssetState> = Map::new("s");
+pub const ASSET_STATE: BinMap<AssetId, AssetState> = BinMap::new("s");
 pub const DENOM_IDS: Map<&str, AssetId> = Map::new("d");
-pub const POSITIONS: PositionStore = PositionStore::new("p");
+pub const POSITIONS: BinMap<PositionId, Position> = BinMap::new("p");
 /// Owner index, for the `positions {owner}` query only.
 pub const OWNER_POSITIONS: Map<(&Addr, PositionId), Empty> = Map::new("o");
 
@@ -580,19 +567,42 @@ mod tests {
     }
 
     #[test]
-    fn asset_state_round_trips_through_its_compact_form() {
+    fn asset_state_round_trips_through_its_binary_form() {
         let mut state = AssetState::new(1_700_000_000);
         state.supply_index = Decimal256::percent(101);
         state.reserves = Decimal256::raw(123_456_789);
         state.scaled_supply = Uint128::new(1_100_000_000_000_000);
         state.cash = Uint128::new(42);
-        let bytes = cosmwasm_std::to_json_vec(&state).unwrap();
+        let bytes = state.encode().unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&bytes),
-            r#"["1.01","1","1100000000000000","0","0.000000000123456789","0","42",1700000000]"#
+            bytes,
+            [
+                vec![8],
+                1_010_000_000_000_000_000u64.to_be_bytes().to_vec(),
+                vec![8],
+                1_000_000_000_000_000_000u64.to_be_bytes().to_vec(),
+                vec![7],
+                1_100_000_000_000_000u64.to_be_bytes()[1..].to_vec(),
+                vec![0], // scaled debt
+                vec![4],
+                123_456_789u32.to_be_bytes().to_vec(),
+                vec![0, 1, 42], // deficit, cash
+                vec![4],
+                1_700_000_000u32.to_be_bytes().to_vec(),
+            ]
+            .concat()
         );
-        let back: AssetState = cosmwasm_std::from_json(&bytes).unwrap();
-        assert_eq!(back, state);
+        assert_eq!(AssetState::decode(&bytes).unwrap(), state);
+        let mut extreme = state.clone();
+        extreme.supply_index = Decimal256::MAX;
+        extreme.scaled_debt = Uint128::MAX;
+        extreme.last_updated = u64::MAX;
+        assert_eq!(
+            AssetState::decode(&extreme.encode().unwrap()).unwrap(),
+            extreme
+        );
+        assert!(AssetState::decode(&bytes[..bytes.len() - 1]).is_err());
+        assert!(AssetState::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
     }
 
     fn position(automation: Option<StoredAutomation>) -> Position {
@@ -627,7 +637,7 @@ mod tests {
     #[test]
     fn positions_round_trip_through_their_binary_form() {
         let plain = position(None);
-        let bytes = encode_position(&plain).unwrap();
+        let bytes = Record::encode(&plain).unwrap();
         assert_eq!(
             bytes[..17],
             [
@@ -637,42 +647,42 @@ mod tests {
                 1, 2, 16, 0xff // asset 258, u128::MAX (16 bytes) ...
             ]
         );
-        assert_eq!(decode_position(&bytes).unwrap(), plain);
+        assert_eq!(Position::decode(&bytes).unwrap(), plain);
         let automated = position(Some(StoredAutomation {
             sink: None,
             source: Some(Addr::unchecked("source")),
             health: None,
             self_repay: true,
         }));
-        let bytes = encode_position(&automated).unwrap();
-        assert_eq!(decode_position(&bytes).unwrap(), automated);
+        let bytes = Record::encode(&automated).unwrap();
+        assert_eq!(Position::decode(&bytes).unwrap(), automated);
         // an empty position: owner and two zero counts
         let empty = Position {
             collateral: vec![],
             debt: vec![],
             ..plain
         };
-        assert_eq!(encode_position(&empty).unwrap().len(), 8);
+        assert_eq!(Record::encode(&empty).unwrap().len(), 8);
         assert_eq!(
-            decode_position(&encode_position(&empty).unwrap()).unwrap(),
+            Position::decode(&Record::encode(&empty).unwrap()).unwrap(),
             empty
         );
     }
 
     #[test]
     fn corrupt_position_records_are_errors_not_panics() {
-        let bytes = encode_position(&position(None)).unwrap();
+        let bytes = Record::encode(&position(None)).unwrap();
         for cut in 0..bytes.len() {
             // every strict prefix that ends inside the balances is refused
             if cut < 40 {
                 assert!(
-                    decode_position(&bytes[..cut]).is_err(),
+                    Position::decode(&bytes[..cut]).is_err(),
                     "prefix of {cut} bytes"
                 );
             }
         }
         assert!(
-            decode_position(&[1, b'o', 1, 0, 0, 17]).is_err(),
+            Position::decode(&[1, b'o', 1, 0, 0, 17]).is_err(),
             "integer too long"
         );
     }
