@@ -32,7 +32,7 @@ type MarsRow = (
     Option<u64>,
     Option<u64>,
 );
-const MARS: [MarsRow; 8] = [
+const MARS: [MarsRow; 9] = [
     (
         "deposit",
         "deposit (native)",
@@ -57,6 +57,7 @@ const MARS: [MarsRow; 8] = [
         Some(64_000),
         Some(412_000),
     ),
+    ("repay", "repay (pool), N=1", 2, 44_000, None, None),
     ("repay", "repay (native)", 4, 44_000, None, None),
     (
         "withdraw (health check)",

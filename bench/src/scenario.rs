@@ -1,6 +1,7 @@
 //! The fixed scenario: a deployment as in SPEC 3.0 (oracle, market, MOET as real cw20-base with
 //! the market as minter, liquidator) on a fresh chain, then every user-facing message once,
-//! measured; and the scaling runs (borrow and liquidate with 1, 2, 5 and 10 collateral assets).
+//! measured; and the scaling runs (borrow, liquidate and repay with 1, 2, 5 and 10 collateral
+//! assets).
 //!
 //! Messages are keel-types' (the contracts' JSON interface); instantiate messages are written as
 //! JSON with only the required fields, so that new optional config fields do not break the bench.
@@ -825,6 +826,18 @@ pub fn scaling_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
             &format!("liquidate (native debt), N={n}"),
             &m,
         ));
+        // a partial repay of the pool debt left (560 OSMO): the minimum debt check prices it
+        d.next_block()?;
+        let owner = chain.user(&format!("scale-pool-{n}"));
+        chain.mint(&owner, 100 * unit(6), OSMO);
+        let m = d.exec(
+            &owner,
+            &ExecuteMsg::Repay {
+                position_id: pool_pos,
+            },
+            &coins(100 * unit(6), OSMO),
+        )?;
+        rows.push(Row::from_measure(&format!("repay (pool), N={n}"), &m));
     }
     Ok(rows)
 }
