@@ -1014,7 +1014,11 @@ fn twap_ring_stays_bounded_under_frequent_pushes() {
         let json_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
         let ring = keel_oracle::twap::decode(&record[2 + json_len..]).expect("ring");
         assert!(ring.len() <= keel_oracle::twap::MAX_OBSERVATIONS);
-        assert!(record.len() <= 300 + 64 * 21, "record of {} bytes", record.len());
+        assert!(
+            record.len() <= 300 + 64 * 21,
+            "record of {} bytes",
+            record.len()
+        );
         if i >= 180 {
             // the window (1800 s) is full: at most 64 observations, merged
             assert_eq!(ring.len(), keel_oracle::twap::MAX_OBSERVATIONS, "push {i}");
