@@ -402,3 +402,51 @@ pub fn check_min_debt(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prices::Twap;
+    use cosmwasm_std::Addr;
+
+    fn with_debt() -> Position {
+        Position {
+            owner: Addr::unchecked("owner"),
+            collateral: vec![],
+            debt: vec![Balance {
+                asset: 1,
+                scaled: Uint128::new(1),
+                mark: None,
+            }],
+            automation: None,
+        }
+    }
+
+    #[test]
+    fn conservative_health_refuses_prices_fetched_without_the_twap() {
+        let position = with_debt();
+        let assets = Assets::new(0);
+        let err = health(
+            &position,
+            &assets,
+            &Prices::new(Twap::Skip),
+            Pricing::Conservative,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("needs prices fetched with the TWAP"), "{err}");
+        // with the TWAP asked for, the check passes and valuation goes on (here: to the
+        // missing asset)
+        let err = health(
+            &position,
+            &assets,
+            &Prices::new(Twap::Fetch),
+            Pricing::Conservative,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(!err.contains("TWAP"), "{err}");
+    }
+}

@@ -59,6 +59,13 @@ pub struct Prices {
 }
 
 impl Prices {
+    pub fn new(twap: Twap) -> Self {
+        Prices {
+            by_asset: BTreeMap::new(),
+            twap,
+        }
+    }
+
     /// Whether the TWAP was asked for: a conservative valuation without it would silently use
     /// spot prices, so `health` refuses one.
     pub fn has_twap(&self) -> bool {
@@ -88,10 +95,7 @@ pub fn fetch_prices(
     ids: impl IntoIterator<Item = AssetId>,
     twap: Twap,
 ) -> Result<Prices, ContractError> {
-    let mut prices = Prices {
-        by_asset: BTreeMap::new(),
-        twap,
-    };
+    let mut prices = Prices::new(twap);
     let mut asked: Vec<(AssetId, String)> = vec![];
     for id in ids {
         let asset = assets.get(id)?;
@@ -171,10 +175,7 @@ pub fn fetch_prices_lenient(
     match fetch_prices(querier, oracle, assets, ids.iter().copied(), twap) {
         Ok(prices) => Ok((prices, None)),
         Err(ContractError::PriceUnavailable { denom }) => {
-            let mut prices = Prices {
-                by_asset: BTreeMap::new(),
-                twap,
-            };
+            let mut prices = Prices::new(twap);
             for id in ids {
                 if let Ok(one) = fetch_prices(querier, oracle, assets, [*id], twap) {
                     if let Ok(p) = one.get(*id, "") {
