@@ -262,23 +262,31 @@ impl Record for AssetState {
     }
 
     fn decode(mut bytes: &[u8]) -> StdResult<Self> {
-        let bytes = &mut bytes;
-        let dec256 = |b: [u8; 32]| Decimal256::new(Uint256::from_be_bytes(b));
-        let u128_of = |b: [u8; 16]| Uint128::new(u128::from_be_bytes(b));
-        let state = AssetState {
-            supply_index: dec256(take_uint::<32>(bytes)?),
-            borrow_index: dec256(take_uint::<32>(bytes)?),
-            scaled_supply: u128_of(take_uint::<16>(bytes)?),
-            scaled_debt: u128_of(take_uint::<16>(bytes)?),
-            reserves: dec256(take_uint::<32>(bytes)?),
-            deficit: u128_of(take_uint::<16>(bytes)?),
-            cash: u128_of(take_uint::<16>(bytes)?),
-            last_updated: u64::from_be_bytes(take_uint::<8>(bytes)?),
-        };
+        // One loop over the eight fields (as 256-bit words), then conversions: unrolled, the
+        // decoding would need over 100 wasm locals, which chains refuse.
+        let mut words = [Uint256::zero(); 8];
+        for word in &mut words {
+            *word = Uint256::from_be_bytes(take_uint::<32>(&mut bytes)?);
+        }
         if !bytes.is_empty() {
             return Err(corrupt("asset state", "trailing bytes"));
         }
-        Ok(state)
+        let [supply_index, borrow_index, scaled_supply, scaled_debt, reserves, deficit, cash, last_updated] =
+            words;
+        let narrow = |word: Uint256| -> StdResult<Uint128> {
+            Uint128::try_from(word).map_err(|_| corrupt("asset state", "amount over 128 bits"))
+        };
+        Ok(AssetState {
+            supply_index: Decimal256::new(supply_index),
+            borrow_index: Decimal256::new(borrow_index),
+            scaled_supply: narrow(scaled_supply)?,
+            scaled_debt: narrow(scaled_debt)?,
+            reserves: Decimal256::new(reserves),
+            deficit: narrow(deficit)?,
+            cash: narrow(cash)?,
+            last_updated: u64::try_from(narrow(last_updated)?.u128())
+                .map_err(|_| corrupt("asset state", "time over 64 bits"))?,
+        })
     }
 }
 
@@ -410,7 +418,9 @@ impl<T: Record> BinMap<u64, T> {
     }
 }
 
-/// `[len, big-endian bytes without leading zeros]` of an unsigned integer.
+/// `[len, big-endian bytes without leading zeros]` of an unsigned integer. Not inlined: keeps
+/// the callers' wasm locals few (chains refuse functions with over 100).
+#[inline(never)]
 fn put_uint(out: &mut Vec<u8>, be_bytes: &[u8]) {
     let skip = be_bytes.iter().take_while(|b| **b == 0).count();
     let digits = be_bytes.get(skip..).unwrap_or_default();
@@ -420,6 +430,7 @@ fn put_uint(out: &mut Vec<u8>, be_bytes: &[u8]) {
 }
 
 /// Reads `put_uint`'s output into a zero-padded `N`-byte big-endian array.
+#[inline(never)]
 fn take_uint<const N: usize>(bytes: &mut &[u8]) -> StdResult<[u8; N]> {
     let len = usize::from(take_u8(bytes)?);
     let digits = take(bytes, len)?;
