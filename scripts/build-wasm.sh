@@ -12,12 +12,16 @@
 #     linking with the rust-lld of the rustup toolchain.
 # Everything is compiled with -C target-cpu=mvp: CosmWasm VMs reject bulk-memory, reference-types
 # and the other post-MVP features that current rustc enables by default.
+# A contract may set `wasm-inline-threshold = N` under [package.metadata.keel] in its Cargo.toml:
+# its final (LTO) compilation then runs with LLVM's -inline-threshold=N (docs/BUILD.md "Size").
 #
 # Environment:
 #   KEEL_CACHE                 cache folder (default ~/.cache/keel)
 #   KEEL_WASM_TARGET_DIR       cargo target dir for the wasm build (default target/wasm)
 #   KEEL_WASM_TOOLCHAIN        force "rustup" or "rustc-web" (default: auto)
 #   KEEL_REFRESH_TOOLCHAIN=1   fetch rustc-web again even if the cached one works
+#   KEEL_WASM_PANIC_MESSAGES=1 keep the panic messages (rustc-web builds abort at once on a panic,
+#                              see docs/BUILD.md "Size"): for debugging a contract that panics
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,13 +53,24 @@ package_name() {
     }' "$1"
 }
 
+# The value of `key = ...` in the [package.metadata.keel] section of manifest $1 (empty if none).
+keel_metadata() {
+  awk -v key="$2" '
+    /^[[:space:]]*\[/ { in_sec = ($0 ~ /^[[:space:]]*\[package\.metadata\.keel\][[:space:]]*$/) ; next }
+    in_sec && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" {
+      sub(/^[^=]*=[[:space:]]*/, ""); sub(/[[:space:]]*(#.*)?$/, ""); gsub(/"/, ""); print; exit
+    }' "$1"
+}
+
 ALL_CRATES=()
+declare -A MANIFEST=()
 for manifest in contracts/*/Cargo.toml; do
   [ -f "$manifest" ] || continue
   grep -Eq '^[[:space:]]*crate-type[[:space:]]*=.*"cdylib"' "$manifest" || continue
   name=$(package_name "$manifest")
   [ -n "$name" ] || die "cannot read the package name of $manifest"
   ALL_CRATES+=("$name")
+  MANIFEST[$name]=$manifest
 done
 [ ${#ALL_CRATES[@]} -gt 0 ] || die "no cdylib crate under contracts/"
 
@@ -205,16 +220,34 @@ rustc-web)
     exec 9>&-
   fi
   WEB_LIB=$WEB_DIR/usr/lib/x86_64-linux-gnu
+  # Panics abort at once (a wasm `unreachable` trap) instead of formatting their message and
+  # location for the host's `abort`: the panic strategy immediate-abort, unstable (hence only
+  # here, under RUSTC_BOOTSTRAP) and only usable with a std built by -Zbuild-std. Smaller and
+  # cheaper (docs/BUILD.md "Size"). Older rustc spelled it -Zbuild-std-features=panic_immediate_abort,
+  # which rustc 1.92+ refuses: probe the flag and go without it (with a warning) if unknown.
+  WEB_FLAGS=(-C link-arg=--allow-undefined
+    "--remap-path-prefix=$WEB_DIR/usr/lib/rustlib/src/rust=/rustc-web")
+  if [ -z "${KEEL_WASM_PANIC_MESSAGES:-}" ]; then
+    if LD_LIBRARY_PATH=$WEB_LIB RUSTC_BOOTSTRAP=1 "$WEB_DIR/usr/bin/rustc" -Zunstable-options \
+      -C panic=immediate-abort --target "$WASM_TARGET" --print cfg 2>/dev/null |
+      grep -qx 'panic="immediate-abort"'; then
+      WEB_FLAGS+=(-Z unstable-options -C panic=immediate-abort)
+    else
+      log "WARNING: this rustc-web has no -C panic=immediate-abort: panics keep their messages"
+    fi
+  fi
   BUILD_ENV=(
     RUSTC="$WEB_DIR/usr/bin/rustc"
     LD_LIBRARY_PATH="$WEB_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     RUSTC_BOOTSTRAP=1
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD"
-    CARGO_ENCODED_RUSTFLAGS="$(encode_flags "${FLAGS[@]}" -C link-arg=--allow-undefined \
-      "--remap-path-prefix=$WEB_DIR/usr/lib/rustlib/src/rust=/rustc-web")"
+    CARGO_ENCODED_RUSTFLAGS="$(encode_flags "${FLAGS[@]}" "${WEB_FLAGS[@]}")"
   )
   BUILD_ARGS=(-Zbuild-std=std,panic_abort)
   TOOLCHAIN_DESC="Debian $(LD_LIBRARY_PATH=$WEB_LIB "$WEB_DIR/usr/bin/rustc" -V) + build-std"
+  case " ${WEB_FLAGS[*]} " in
+  *" panic=immediate-abort "*) TOOLCHAIN_DESC+=", panic=immediate-abort" ;;
+  esac
   ;;
 *) die "KEEL_WASM_TOOLCHAIN must be rustup or rustc-web, not $MODE" ;;
 esac
@@ -246,12 +279,24 @@ log "toolchain: $TOOLCHAIN_DESC"
 mkdir -p "$ARTIFACTS"
 T_BUILD=$(now)
 for crate in "${CRATES[@]}"; do
-  log "building $crate"
   # One cargo call per crate: building several at once would unify their features (a contract
   # that depends on another with feature "library" would switch off the other's entry points).
-  env "${BUILD_ENV[@]}" cargo build --quiet --release --lib \
-    --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
-    die "cargo build of $crate for $WASM_TARGET failed"
+  # A per-contract inline threshold goes to the contract's own rustc call only (`cargo rustc
+  # -- ...`), where the LTO of the whole wasm runs: the std and dependencies stay shared.
+  threshold=$(keel_metadata "${MANIFEST[$crate]}" wasm-inline-threshold)
+  if [ -n "$threshold" ]; then
+    [[ "$threshold" =~ ^[0-9]+$ ]] || die "${MANIFEST[$crate]}: wasm-inline-threshold must be an integer"
+    log "building $crate (LLVM -inline-threshold=$threshold)"
+    env "${BUILD_ENV[@]}" cargo rustc --quiet --release --lib \
+      --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" \
+      -- -C llvm-args=-inline-threshold="$threshold" ||
+      die "cargo rustc of $crate for $WASM_TARGET failed"
+  else
+    log "building $crate"
+    env "${BUILD_ENV[@]}" cargo build --quiet --release --lib \
+      --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
+      die "cargo build of $crate for $WASM_TARGET failed"
+  fi
 done
 T_BUILD=$(($(now) - T_BUILD))
 
