@@ -139,7 +139,22 @@ impl Default for Suite {
     }
 }
 
+/// The two pool assets most suites use: 18 and 6 decimals.
+pub const ETH: &str = "ueth";
+pub const USDC: &str = "uusdc";
+
 impl Suite {
+    /// The deployment with ETH (18 decimals, price 2000) and USDC (6 decimals, price 1) listed
+    /// as pools with [`pool_params`].
+    pub fn with_eth_and_usdc() -> Self {
+        let mut s = Suite::new();
+        s.list_asset(ETH, pool_params(18)).expect("list ETH");
+        s.list_asset(USDC, pool_params(6)).expect("list USDC");
+        s.set_price(ETH, "2000");
+        s.set_price(USDC, "1");
+        s
+    }
+
     /// Oracle, market, MOET (market as minter; `bot` starts with 1,000,000 MOET for
     /// liquidations), MOET listed as the minted asset at 0% fixed, liquidator, config.
     pub fn new() -> Self {

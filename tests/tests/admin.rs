@@ -5,8 +5,6 @@ use keel_math::{RateModel, RatePoint};
 use keel_tests::*;
 use keel_types::market::{AssetResponse, ConfigResponse, ConfigUpdate, ExecuteMsg, QueryMsg};
 
-const ETH: &str = "ueth";
-
 fn err_text(err: anyhow::Error) -> String {
     format!("{:#}", err)
 }

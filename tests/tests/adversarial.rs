@@ -14,8 +14,6 @@ use keel_types::market::{
 use keel_types::oracle;
 use keel_types::HealthBounds;
 
-const ETH: &str = "ueth"; // 18 decimals, 2000
-const USDC: &str = "uusdc"; // 6 decimals, 1
 const YEAR: u64 = 31_536_000;
 
 fn eth(n: u128) -> u128 {
@@ -32,12 +30,7 @@ fn moet(n: u128) -> u128 {
 }
 
 fn setup() -> Suite {
-    let mut s = Suite::new();
-    s.list_asset(ETH, pool_params(18)).unwrap();
-    s.list_asset(USDC, pool_params(6)).unwrap();
-    s.set_price(ETH, "2000");
-    s.set_price(USDC, "1");
-    s
+    Suite::with_eth_and_usdc()
 }
 
 fn funded(s: &mut Suite, name: &str, funds: &[(u128, &str)]) -> Addr {

@@ -10,20 +10,13 @@ use keel_tests::sink::{sink_contract, Received, SinkQueryMsg};
 use keel_tests::*;
 use keel_types::market::{Automation, ConfigUpdate, DrawDownSink, ExecuteMsg, ReceiveMsg};
 
-const ETH: &str = "ueth"; // 18 decimals, price 2000, CF 0.8, LT 0.85
-const USDC: &str = "uusdc"; // 6 decimals, price 1, CF 0.8, LT 0.85
 const YEAR: u64 = 31_536_000;
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
 fn setup() -> Suite {
-    let mut s = Suite::new();
-    s.list_asset(ETH, pool_params(18)).unwrap();
-    s.list_asset(USDC, pool_params(6)).unwrap();
-    s.set_price(ETH, "2000");
-    s.set_price(USDC, "1");
-    s
+    Suite::with_eth_and_usdc()
 }
 
 fn eth(n: u128) -> u128 {

@@ -4,17 +4,10 @@ use cosmwasm_std::coins;
 use keel_tests::*;
 use keel_types::market::{MaxBorrowResponse, QueryMsg};
 
-const ETH: &str = "ueth"; // 18 decimals, 2000
-const USDC: &str = "uusdc"; // 6 decimals, 1
 const YEAR: u64 = 31_536_000;
 
 fn setup() -> Suite {
-    let mut s = Suite::new();
-    s.list_asset(ETH, pool_params(18)).unwrap();
-    s.list_asset(USDC, pool_params(6)).unwrap();
-    s.set_price(ETH, "2000");
-    s.set_price(USDC, "1");
-    s
+    Suite::with_eth_and_usdc()
 }
 
 fn max_borrow(s: &Suite, id: u64, denom: &str) -> MaxBorrowResponse {

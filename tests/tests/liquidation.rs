@@ -5,9 +5,6 @@ use keel_tests::*;
 use keel_types::liquidator::{ExecuteMsg as LiqMsg, QueryMsg as LiqQuery, QuoteResponse};
 use keel_types::market::{AssetResponse, ConfigUpdate, ExecuteMsg, PositionResponse};
 
-const ETH: &str = "ueth";
-const USDC: &str = "uusdc";
-
 fn eth(n: u128) -> u128 {
     n * 10u128.pow(18)
 }
@@ -25,12 +22,7 @@ fn d(s: &str) -> Decimal256 {
 }
 
 fn setup() -> Suite {
-    let mut s = Suite::new();
-    s.list_asset(ETH, pool_params(18)).unwrap();
-    s.list_asset(USDC, pool_params(6)).unwrap();
-    s.set_price(ETH, "2000");
-    s.set_price(USDC, "1");
-    s
+    Suite::with_eth_and_usdc()
 }
 
 /// Alice: 1 ETH, `debt` MOET borrowed.

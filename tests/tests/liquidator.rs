@@ -16,8 +16,6 @@ use keel_types::liquidator::{
 };
 use keel_types::market::{ConfigUpdate, ExecuteMsg as MarketExecuteMsg, PositionResponse};
 
-const ETH: &str = "weth";
-const USDC: &str = "uusdc";
 const ONE_ETH: u128 = 1_000_000_000_000_000_000;
 /// floor(200 * 1.03 / 1100 * 1e18): the worked example's collateral out.
 const WORKED_SEIZE: u128 = 187_272_727_272_727_272;
@@ -46,11 +44,7 @@ impl DerefMut for LiqSuite {
 
 impl LiqSuite {
     fn new() -> Self {
-        let mut suite = Suite::new();
-        suite.list_asset(ETH, pool_params(18)).unwrap();
-        suite.list_asset(USDC, pool_params(6)).unwrap();
-        suite.set_price(ETH, "2000");
-        suite.set_price(USDC, "1");
+        let mut suite = Suite::with_eth_and_usdc();
         let borrower = suite.addr("borrower");
         let bot = suite.addr("liquidator_bot");
         let lender = suite.addr("lender");

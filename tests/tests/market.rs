@@ -7,8 +7,6 @@ use keel_types::market::{
 };
 use keel_types::Band;
 
-const ETH: &str = "ueth"; // 18 decimals
-const USDC: &str = "uusdc"; // 6 decimals
 const YEAR: u64 = 31_536_000;
 
 fn d256(s: &str) -> Decimal256 {
@@ -17,12 +15,7 @@ fn d256(s: &str) -> Decimal256 {
 
 /// A suite with ETH (18 decimals, price 2000) and USDC (6 decimals, price 1) listed.
 fn setup() -> Suite {
-    let mut s = Suite::new();
-    s.list_asset(ETH, pool_params(18)).unwrap();
-    s.list_asset(USDC, pool_params(6)).unwrap();
-    s.set_price(ETH, "2000");
-    s.set_price(USDC, "1");
-    s
+    Suite::with_eth_and_usdc()
 }
 
 fn eth(n: u128) -> u128 {
