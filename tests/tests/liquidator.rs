@@ -166,6 +166,18 @@ fn moet_borrower(suite: &mut LiqSuite) -> u64 {
     id
 }
 
+/// A lender supplies 10,000 USDC; the borrower borrows 1,000 USDC against 1 ETH, then ETH falls
+/// to 1100: liquidatable.
+fn usdc_borrower_underwater(suite: &mut LiqSuite) -> u64 {
+    let lender = suite.lender.clone();
+    suite.open(&lender, &coins(10_000_000_000, USDC)).unwrap();
+    let borrower = suite.borrower.clone();
+    let id = suite.open(&borrower, &coins(ONE_ETH, ETH)).unwrap();
+    suite.borrow(&borrower, id, USDC, 1_000_000_000).unwrap();
+    suite.set_price(ETH, "1100");
+    id
+}
+
 #[test]
 fn liquidator_is_wired_to_the_market_with_default_factors() {
     let suite = LiqSuite::new();
@@ -265,13 +277,7 @@ fn repeated_liquidations_each_take_the_close_factor_of_what_is_left() {
 #[test]
 fn native_debt_is_liquidated_with_attached_funds_and_refund() {
     let mut suite = LiqSuite::new();
-    // A lender supplies the USDC the borrower borrows.
-    let lender = suite.lender.clone();
-    suite.open(&lender, &coins(10_000_000_000, USDC)).unwrap();
-    let borrower = suite.borrower.clone();
-    let id = suite.open(&borrower, &coins(ONE_ETH, ETH)).unwrap();
-    suite.borrow(&borrower, id, USDC, 1_000_000_000).unwrap();
-    suite.set_price(ETH, "1100");
+    let id = usdc_borrower_underwater(&mut suite);
 
     let usdc_before = suite.native_balance(&suite.bot, USDC);
     let eth_before = suite.native_balance(&suite.bot, ETH);
@@ -434,12 +440,7 @@ fn native_funds_for_a_cw20_debt_are_rejected() {
 #[test]
 fn the_market_accepts_seize_only_from_the_liquidator() {
     let mut suite = LiqSuite::new();
-    let lender = suite.lender.clone();
-    suite.open(&lender, &coins(10_000_000_000, USDC)).unwrap();
-    let borrower = suite.borrower.clone();
-    let id = suite.open(&borrower, &coins(ONE_ETH, ETH)).unwrap();
-    suite.borrow(&borrower, id, USDC, 1_000_000_000).unwrap();
-    suite.set_price(ETH, "1100");
+    let id = usdc_borrower_underwater(&mut suite);
 
     // Calling the market directly with the liquidator's numbers fails: the bot is not it.
     let bot = suite.bot.clone();
