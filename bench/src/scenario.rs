@@ -137,8 +137,9 @@ pub fn unit(decimals: u8) -> u128 {
     10u128.pow(decimals as u32)
 }
 
-/// Price history before the measured messages: enough pushes (every `PRICE_REFRESH`) to fill
-/// the oracle's TWAP ring (64 observations), the steady state of a live chain.
+/// Price history before the measured messages: 70 pushes (every `PRICE_REFRESH`), well past the
+/// TWAP window, so each denom's ring holds the window (16 observations), the steady state of a
+/// live chain.
 pub const WARM_UP: u64 = 70 * PRICE_REFRESH;
 
 /// Seconds between two measured messages: one block.
