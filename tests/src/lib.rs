@@ -139,6 +139,25 @@ impl Default for Suite {
     }
 }
 
+/// `n` whole ETH in base units (18 decimals).
+pub fn eth(n: u128) -> u128 {
+    n * 10u128.pow(18)
+}
+
+/// `n` whole USDC (or MOET) in base units (6 decimals).
+pub fn usdc(n: u128) -> u128 {
+    n * 1_000_000
+}
+
+pub fn d256(s: &str) -> cosmwasm_std::Decimal256 {
+    s.parse().expect("a Decimal256")
+}
+
+/// An error with its whole chain of causes, for `contains` checks.
+pub fn err_text(err: anyhow::Error) -> String {
+    format!("{err:#}")
+}
+
 /// The two pool assets most suites use: 18 and 6 decimals.
 pub const ETH: &str = "ueth";
 pub const USDC: &str = "uusdc";
@@ -403,6 +422,23 @@ impl Suite {
                 amount: vec![coin(amount, denom)],
             }))
             .expect("mint");
+    }
+
+    /// A cw20-base token held by `holders`, listed as a pool asset (`cw20:<address>`) with
+    /// [`pool_params`] and fed at `price`: returns its address and denom.
+    pub fn list_cw20(
+        &mut self,
+        symbol: &str,
+        decimals: u8,
+        holders: &[(&Addr, u128)],
+        price: &str,
+    ) -> (Addr, String) {
+        let token = self.create_cw20(symbol, decimals, holders);
+        let denom = format!("cw20:{token}");
+        self.list_asset(&denom, pool_params(decimals))
+            .expect("list the cw20");
+        self.set_price(&denom, price);
+        (token, denom)
     }
 
     /// A new cw20 token with `decimals`, `holders` funded; returns its address.

@@ -5,10 +5,6 @@ use keel_math::{RateModel, RatePoint};
 use keel_tests::*;
 use keel_types::market::{AssetResponse, ConfigResponse, ConfigUpdate, ExecuteMsg, QueryMsg};
 
-fn err_text(err: anyhow::Error) -> String {
-    format!("{:#}", err)
-}
-
 fn setup() -> Suite {
     let mut s = Suite::new();
     s.list_asset(ETH, pool_params(18)).unwrap();

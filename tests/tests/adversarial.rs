@@ -16,14 +16,6 @@ use keel_types::HealthBounds;
 
 const YEAR: u64 = 31_536_000;
 
-fn eth(n: u128) -> u128 {
-    n * 10u128.pow(18)
-}
-
-fn usdc(n: u128) -> u128 {
-    n * 1_000_000
-}
-
 /// MOET has 6 decimals too.
 fn moet(n: u128) -> u128 {
     usdc(n)

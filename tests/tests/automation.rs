@@ -19,22 +19,6 @@ fn setup() -> Suite {
     Suite::with_eth_and_usdc()
 }
 
-fn eth(n: u128) -> u128 {
-    n * 10u128.pow(18)
-}
-
-fn usdc(n: u128) -> u128 {
-    n * 1_000_000
-}
-
-fn d256(s: &str) -> Decimal256 {
-    s.parse().unwrap()
-}
-
-fn err_text(err: anyhow::Error) -> String {
-    format!("{:#}", err)
-}
-
 fn bounds(min: &str, target: &str, max: &str) -> HealthBounds {
     HealthBounds {
         min: dec(min),
@@ -78,6 +62,24 @@ fn open_auto(
         &coins(amount, denom),
     )?;
     Ok((position_id_of(&res)?, res))
+}
+
+/// A deposit of `amount` ETH into position `id`, with or without the push to the sink.
+fn deposit_eth(
+    s: &mut Suite,
+    from: &Addr,
+    id: u64,
+    amount: u128,
+    push: bool,
+) -> AnyResult<AppResponse> {
+    s.exec_market(
+        from,
+        &ExecuteMsg::Deposit {
+            position_id: id,
+            push_to_draw_down_sink: push,
+        },
+        &coins(amount, ETH),
+    )
 }
 
 fn moet_supply(s: &Suite) -> Uint128 {
@@ -269,15 +271,7 @@ fn auto_borrow_tops_up_existing_debt_to_target() {
     // Deposit 0.5 ETH with push: C = 2400, D = 1230.769230:
     // x = floor(2400 / 1.3 - 1230.769230) = floor(1846.153846153.. - 1230.769230) = 615.384616.
     s.fund(&owner, eth(1) / 2, ETH);
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::Deposit {
-            position_id: id,
-            push_to_draw_down_sink: true,
-        },
-        &coins(eth(1) / 2, ETH),
-    )
-    .unwrap();
+    deposit_eth(&mut s, &owner, id, eth(1) / 2, true).unwrap();
     assert_eq!(moet_debt(&s, id), 1_846_153_846);
     assert_eq!(moet_balance(&s, &owner), 1_846_153_846);
     // HF = 2400 / 1846.153846 = 1.30000000013
@@ -292,16 +286,7 @@ fn auto_borrow_below_target_borrows_nothing() {
     s.borrow(&owner, id, &s.moet_denom(), usdc(1400)).unwrap();
     // HF = 1600 / 1400 = 1.142857 < 1.3: a push borrows nothing, the deposit goes through.
     s.fund(&owner, 1_000, ETH);
-    let res = s
-        .exec_market(
-            &owner,
-            &ExecuteMsg::Deposit {
-                position_id: id,
-                push_to_draw_down_sink: true,
-            },
-            &coins(1_000, ETH),
-        )
-        .unwrap();
+    let res = deposit_eth(&mut s, &owner, id, 1_000, true).unwrap();
     assert_eq!(attr(&res, "drawn_down").as_deref(), Some("0"));
     assert_eq!(moet_debt(&s, id), usdc(1400));
 }
@@ -315,45 +300,20 @@ fn deposit_with_push_borrows_to_target_for_the_owner_only() {
 
     // A non-owner asking for the push: Unauthorized, nothing changes, funds go back.
     s.fund(&other, eth(1), ETH);
-    let err = s
-        .exec_market(
-            &other,
-            &ExecuteMsg::Deposit {
-                position_id: id,
-                push_to_draw_down_sink: true,
-            },
-            &coins(eth(1), ETH),
-        )
-        .unwrap_err();
+    let err = deposit_eth(&mut s, &other, id, eth(1), true).unwrap_err();
     assert!(err_text(err).contains("unauthorized"));
     assert_eq!(s.balance(&other, ETH).u128(), eth(1));
     assert_eq!(collateral_of(&s.position(id), ETH).u128(), eth(1));
 
     // A non-owner deposit without push is fine (and borrows nothing).
-    s.exec_market(
-        &other,
-        &ExecuteMsg::Deposit {
-            position_id: id,
-            push_to_draw_down_sink: false,
-        },
-        &coins(eth(1), ETH),
-    )
-    .unwrap();
+    deposit_eth(&mut s, &other, id, eth(1), false).unwrap();
     assert_eq!(collateral_of(&s.position(id), ETH).u128(), eth(2));
     assert_eq!(moet_debt(&s, id), 0);
 
     // The owner's deposit with push: C = 3 ETH * 2000 * 0.8 = 4800 -> floor(4800 / 1.3) =
     // 3692.307692 MOET, to the sink.
     s.fund(&owner, eth(1), ETH);
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::Deposit {
-            position_id: id,
-            push_to_draw_down_sink: true,
-        },
-        &coins(eth(1), ETH),
-    )
-    .unwrap();
+    deposit_eth(&mut s, &owner, id, eth(1), true).unwrap();
     assert_eq!(moet_debt(&s, id), 3_692_307_692);
     assert_eq!(moet_balance(&s, &sink), 3_692_307_692);
     assert_close(hf(&s, id).unwrap(), "1.3", "0.000001");
@@ -363,10 +323,7 @@ fn deposit_with_push_borrows_to_target_for_the_owner_only() {
 fn cw20_deposit_with_push_borrows_to_target() {
     let mut s = setup();
     let owner = s.addr("alice");
-    let token = s.create_cw20("WBTC", 8, &[(&owner, 100_000_000)]);
-    let denom = format!("cw20:{token}");
-    s.list_asset(&denom, pool_params(8)).unwrap();
-    s.set_price(&denom, "30000");
+    let (token, _) = s.list_cw20("WBTC", 8, &[(&owner, 100_000_000)], "30000");
     let market = s.market.clone();
     // 1 WBTC at 30000: C = 24000 -> floor(24000 / 1.3) = 18461.538461 MOET.
     let res = s
@@ -1259,15 +1216,7 @@ fn auto_borrow_at_the_floor_with_accrued_moet_interest_does_not_fail() {
     // The floor 1.5 binds (above the target 1.3): at most 1600 / 1.5 - 525.635549 =
     // 541.031117 MOET, less the 2 units that scaled rounding may add.
     s.fund(&owner, 1, ETH);
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::Deposit {
-            position_id: id,
-            push_to_draw_down_sink: true,
-        },
-        &coins(1, ETH),
-    )
-    .unwrap();
+    deposit_eth(&mut s, &owner, id, 1, true).unwrap();
     let debt = moet_debt(&s, id);
     assert_within(debt, 1_066_666_666, 3);
     assert!(hf(&s, id).unwrap() >= d256("1.5"));

@@ -5,18 +5,6 @@ use keel_tests::*;
 use keel_types::liquidator::{ExecuteMsg as LiqMsg, QueryMsg as LiqQuery, QuoteResponse};
 use keel_types::market::{AssetResponse, ConfigUpdate, ExecuteMsg, PositionResponse};
 
-fn eth(n: u128) -> u128 {
-    n * 10u128.pow(18)
-}
-
-fn usdc(n: u128) -> u128 {
-    n * 1_000_000
-}
-
-fn err_text(err: anyhow::Error) -> String {
-    format!("{:#}", err)
-}
-
 fn d(s: &str) -> Decimal256 {
     s.parse().unwrap()
 }

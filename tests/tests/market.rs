@@ -1,5 +1,5 @@
 //! Market core through its JSON messages (SPEC 3.0-3.4, 3.7, 3.8).
-use cosmwasm_std::{coin, coins, Decimal256, Uint128};
+use cosmwasm_std::{coin, coins, Uint128};
 use keel_tests::*;
 use keel_types::market::{
     AssetParams, ConfigResponse, ExecuteMsg, MaxBorrowResponse, PositionResponse, QueryMsg,
@@ -9,21 +9,9 @@ use keel_types::Band;
 
 const YEAR: u64 = 31_536_000;
 
-fn d256(s: &str) -> Decimal256 {
-    s.parse().unwrap()
-}
-
 /// A suite with ETH (18 decimals, price 2000) and USDC (6 decimals, price 1) listed.
 fn setup() -> Suite {
     Suite::with_eth_and_usdc()
-}
-
-fn eth(n: u128) -> u128 {
-    n * 10u128.pow(18)
-}
-
-fn usdc(n: u128) -> u128 {
-    n * 1_000_000
 }
 
 fn open_with(s: &mut Suite, who: &str, amount: u128, denom: &str) -> (cosmwasm_std::Addr, u64) {
@@ -273,10 +261,6 @@ fn config_has_the_spec_defaults() {
 #[allow(dead_code)]
 fn _unused(_: AssetParams) {}
 
-fn err_text(err: anyhow::Error) -> String {
-    format!("{:#}", err)
-}
-
 #[test]
 fn deposits_of_unlisted_or_disabled_assets_fail_and_refund() {
     let mut s = setup();
@@ -523,10 +507,7 @@ fn leverage_loop_with_borrow_factor_stops_where_credit_covers_debt() {
 fn cw20_collateral_deposits_through_the_receive_hook() {
     let mut s = setup();
     let user = s.addr("alice");
-    let token = s.create_cw20("WBTC", 8, &[(&user, 100_000_000)]);
-    let denom = format!("cw20:{token}");
-    s.list_asset(&denom, pool_params(8)).unwrap();
-    s.set_price(&denom, "50000");
+    let (token, denom) = s.list_cw20("WBTC", 8, &[(&user, 100_000_000)], "50000");
     let market = s.market.clone();
     let res = s
         .cw20_send(
