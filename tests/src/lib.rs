@@ -296,17 +296,18 @@ impl Suite {
             )
             .expect("liquidator instantiates");
         suite.liquidator = liquidator.clone();
+        suite.update_config(keel_types::market::ConfigUpdate {
+            liquidator: Some(liquidator.to_string()),
+            ..Default::default()
+        });
         suite
-            .exec_market(
-                &owner,
-                &MarketExecuteMsg::UpdateConfig(keel_types::market::ConfigUpdate {
-                    liquidator: Some(liquidator.to_string()),
-                    ..Default::default()
-                }),
-                &[],
-            )
-            .expect("liquidator configured");
-        suite
+    }
+
+    /// The owner's `update_config` of the market; panics if refused.
+    pub fn update_config(&mut self, update: keel_types::market::ConfigUpdate) {
+        let owner = self.owner.clone();
+        self.exec_market(&owner, &MarketExecuteMsg::UpdateConfig(update), &[])
+            .expect("update_config by the owner");
     }
 
     pub fn addr(&self, name: &str) -> Addr {

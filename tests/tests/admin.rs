@@ -169,16 +169,10 @@ fn asset_params_fields_default_when_omitted() {
 fn the_guardian_may_only_disable_deposits_and_borrows() {
     let mut s = setup();
     let guardian = s.addr("guardian");
-    let owner = s.owner.clone();
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            guardian: Some(guardian.to_string()),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        guardian: Some(guardian.to_string()),
+        ..Default::default()
+    });
     let mut raise = pool_params(18);
     raise.collateral_factor = dec("0.84");
     let err = s
@@ -324,15 +318,10 @@ fn update_config_validates_and_is_owner_only() {
             .unwrap_err();
         assert!(err_text(err).contains("invalid config"), "{update:?}");
     }
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            min_debt_value: Some(dec("5")),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        min_debt_value: Some(dec("5")),
+        ..Default::default()
+    });
     let c: ConfigResponse = s.query_market(&QueryMsg::Config {}).unwrap();
     assert_eq!(c.min_debt_value, dec("5"));
 }

@@ -717,15 +717,10 @@ fn unauthorised_calls_to_every_admin_and_privileged_message_fail() {
     let m = s.moet_denom();
     let guardian = s.addr("guardian");
     let owner = s.owner.clone();
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            guardian: Some(guardian.to_string()),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        guardian: Some(guardian.to_string()),
+        ..Default::default()
+    });
     let mallory = funded(&mut s, "mallory", &[(usdc(1000), USDC)]);
     let user = funded(&mut s, "user", &[(eth(1), ETH)]);
     let id = s.open(&user, &coins(eth(1), ETH)).unwrap();

@@ -349,16 +349,10 @@ fn auto_borrow_never_goes_below_the_conservative_floor() {
     let owner = s.addr("alice");
     // A borrow health floor of 1.5 above the target 1.3 caps the borrow:
     // at_target = floor(1600 / 1.3) = 1230.769230, at_floor = floor(1600 / 1.5) = 1066.666666.
-    let admin = s.owner.clone();
-    s.exec_market(
-        &admin,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            borrow_health_floor: Some(dec("1.5")),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        borrow_health_floor: Some(dec("1.5")),
+        ..Default::default()
+    });
     let (id, _) = open_auto(&mut s, &owner, eth(1), ETH, None, true).unwrap();
     assert_eq!(moet_debt(&s, id), 1_066_666_666);
     assert_close(hf(&s, id).unwrap(), "1.5", "0.000001");
@@ -1198,15 +1192,10 @@ fn auto_borrow_at_the_floor_with_accrued_moet_interest_does_not_fail() {
         &[],
     )
     .unwrap();
-    s.exec_market(
-        &admin,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            borrow_health_floor: Some(dec("1.5")),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        borrow_health_floor: Some(dec("1.5")),
+        ..Default::default()
+    });
     let (id, _) = open_auto(&mut s, &owner, eth(1), ETH, None, false).unwrap();
     s.borrow(&owner, id, &moet, usdc(500)).unwrap();
     s.advance(YEAR);

@@ -168,16 +168,10 @@ fn seize_is_only_for_the_configured_liquidator() {
 /// The market as its own last line of defence: a liquidator address that asks for too much.
 fn with_rogue_liquidator(s: &mut Suite) -> Addr {
     let rogue = s.addr("rogue");
-    let owner = s.owner.clone();
-    s.exec_market(
-        &owner,
-        &ExecuteMsg::UpdateConfig(ConfigUpdate {
-            liquidator: Some(rogue.to_string()),
-            ..Default::default()
-        }),
-        &[],
-    )
-    .unwrap();
+    s.update_config(ConfigUpdate {
+        liquidator: Some(rogue.to_string()),
+        ..Default::default()
+    });
     rogue
 }
 

@@ -484,18 +484,11 @@ fn market_maximums_below_the_liquidators_factors_are_respected() {
     let mut suite = LiqSuite::new();
     suite.fund_bot_with_moet(1_000_000_000);
     let id = moet_borrower(&mut suite);
-    let owner = suite.owner.clone();
-    suite
-        .exec_market(
-            &owner,
-            &MarketExecuteMsg::UpdateConfig(ConfigUpdate {
-                max_close_factor: Some(dec("0.1")),
-                max_liquidation_bonus: Some(dec("0.01")),
-                ..ConfigUpdate::default()
-            }),
-            &[],
-        )
-        .unwrap();
+    suite.update_config(ConfigUpdate {
+        max_close_factor: Some(dec("0.1")),
+        max_liquidation_bonus: Some(dec("0.01")),
+        ..ConfigUpdate::default()
+    });
     suite.set_price(ETH, "1100");
 
     // 10% of 1000 MOET, at a 1% bonus: floor(100 * 1.01 / 1100 * 1e18).
