@@ -49,7 +49,7 @@ use cosmwasm_std::{
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_multi_test::{AppResponse, ContractWrapper, Executor};
 use keel_market::state::{AssetState, Position, ASSET_STATE, DENOM_IDS, POSITIONS};
-use keel_math::{to_underlying_down, to_underlying_exact, to_underlying_up, RateModel, RatePoint};
+use keel_math::{to_underlying_down, to_underlying_exact, to_underlying_up, RateModel};
 use keel_types::liquidator as liq;
 use keel_types::market::{
     AssetParams, AssetResponse, Automation, ConfigResponse, ConfigUpdate, DrawDownSink,
@@ -60,7 +60,7 @@ use keel_types::oracle;
 use keel_types::HealthBounds;
 use serde::{Deserialize, Serialize};
 
-use crate::{dec, moet_params, pool_params, position_id_of, Suite};
+use crate::{curve, dec, moet_params, pool_params, position_id_of, Suite};
 
 // ---------------------------------------------------------------------------------------------
 // Random numbers: SplitMix64, so that a seed gives the same sequence on every machine.
@@ -749,18 +749,6 @@ pub struct World {
 const NATIVE_USD: &str = "uusd";
 const NATIVE_ETH: &str = "weth";
 const NATIVE_FAKE: &str = "ufake";
-
-fn curve(points: &[(&str, &str)]) -> RateModel {
-    RateModel::Piecewise {
-        points: points
-            .iter()
-            .map(|(u, r)| RatePoint {
-                utilization: dec(u),
-                rate: dec(r),
-            })
-            .collect(),
-    }
-}
 
 fn dec_f64(d: Decimal) -> f64 {
     d.to_string().parse().unwrap_or(f64::NAN)

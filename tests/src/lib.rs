@@ -64,24 +64,22 @@ pub fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal literal")
 }
 
+/// A piecewise-linear rate model from `(utilization, rate)` pairs.
+pub fn curve(points: &[(&str, &str)]) -> RateModel {
+    RateModel::Piecewise {
+        points: points
+            .iter()
+            .map(|(utilization, rate)| RatePoint {
+                utilization: dec(utilization),
+                rate: dec(rate),
+            })
+            .collect(),
+    }
+}
+
 /// The SPEC 3.1 example curve: 0% at 0, 15% at 80%, 150% at 100%.
 pub fn spec_curve() -> RateModel {
-    RateModel::Piecewise {
-        points: vec![
-            RatePoint {
-                utilization: dec("0"),
-                rate: dec("0"),
-            },
-            RatePoint {
-                utilization: dec("0.8"),
-                rate: dec("0.15"),
-            },
-            RatePoint {
-                utilization: dec("1"),
-                rate: dec("1.5"),
-            },
-        ],
-    }
+    curve(&[("0", "0"), ("0.8", "0.15"), ("1", "1.5")])
 }
 
 /// The SPEC 3.1 example params for a pool asset with `decimals`.
