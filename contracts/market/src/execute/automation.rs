@@ -408,6 +408,8 @@ pub fn set_automation(
 ) -> Result<Response, ContractError> {
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
     touch.require_owner(&info.sender, "set_automation")?;
+    // Only a self-repay may price the position here, at `price`.
+    touch.skip_twap();
     let automation = automation
         .map(|a| validate_automation(deps.api, a))
         .transpose()?;

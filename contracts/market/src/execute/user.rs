@@ -94,6 +94,9 @@ pub fn deposit(
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
     if push_to_draw_down_sink {
         touch.require_owner(&sender, "push_to_draw_down_sink")?;
+    } else {
+        // Without the push a deposit only raises health: a self-repay prices at `price`.
+        touch.skip_twap();
     }
     for p in &payments {
         touch.include(deps.storage, &p.denom)?;
