@@ -44,14 +44,8 @@ now() { date +%s; }
 # ---------------------------------------------------------------------------------------------
 # Contracts: every contracts/*/Cargo.toml with a cdylib crate-type.
 # ---------------------------------------------------------------------------------------------
-package_name() {
-  # the `name = "..."` of the [package] section
-  awk '
-    /^[[:space:]]*\[/ { in_pkg = ($0 ~ /^[[:space:]]*\[package\][[:space:]]*$/) ; next }
-    in_pkg && /^[[:space:]]*name[[:space:]]*=/ {
-      sub(/^[^=]*=[[:space:]]*"/, ""); sub(/".*$/, ""); print; exit
-    }' "$1"
-}
+# shellcheck source=scripts/cargo-manifest.sh
+source "$ROOT/scripts/cargo-manifest.sh"
 
 # The value of `key = ...` in the [package.metadata.keel] section of manifest $1 (empty if none).
 keel_metadata() {

@@ -25,13 +25,8 @@ die() {
   exit 1
 }
 
-package_name() {
-  awk '
-    /^[[:space:]]*\[/ { in_pkg = ($0 ~ /^[[:space:]]*\[package\][[:space:]]*$/) ; next }
-    in_pkg && /^[[:space:]]*name[[:space:]]*=/ {
-      sub(/^[^=]*=[[:space:]]*"/, ""); sub(/".*$/, ""); print; exit
-    }' "$1"
-}
+# shellcheck source=scripts/cargo-manifest.sh
+source "$ROOT/scripts/cargo-manifest.sh"
 
 # Name of the bin target built from src/bin/schema.rs: the [[bin]] whose path is that file,
 # else "schema" (cargo's auto-discovered name).
