@@ -1,22 +1,24 @@
 //! Storage. Keys are one or two bytes and assets are referred to by a `u16` id inside positions,
 //! so that the hot records (asset state, positions) stay small: every byte written costs gas.
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
     Addr, Binary, Decimal, Decimal256, Empty, Order, StdError, StdResult, Storage, Uint128, Uint256,
 };
 use cw_storage_plus::{Item, Map, PrimaryKey};
 use keel_math::{HealthBounds, RateModel, RatePoint};
+use keel_types::json::{FromJson, Items, Json, JsonError};
 use keel_types::market::{AssetKind, AssetParams};
-use serde::{Deserialize, Serialize};
+use keel_types::{deserialize_via_json, json_struct};
+use serde::Serialize;
 use std::marker::PhantomData;
 
 pub type AssetId = u16;
 pub type PositionId = u64;
 
 /// The market's configuration, read by every message: stored as a compact JSON array
-/// ([`StoredConfig`], without the field names), which saves about 600 SDK gas per read.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(from = "StoredConfig", into = "StoredConfig")]
+/// ([`StoredConfig`], without the field names), which saves about 600 SDK gas per read. Read
+/// back by `keel_types::json` (smaller wasm than a derived `Deserialize`).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(into = "StoredConfig")]
 pub struct Config {
     pub owner: Addr,
     pub pending_owner: Option<Addr>,
@@ -37,7 +39,7 @@ pub struct Config {
 
 /// The stored form of [`Config`]: its fields in declaration order, `default_health` as
 /// `[min, target, max]`.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(transparent)]
 pub struct StoredConfig(StoredConfigFields);
 
@@ -80,49 +82,49 @@ impl From<Config> for StoredConfig {
     }
 }
 
-impl From<StoredConfig> for Config {
-    fn from(s: StoredConfig) -> Self {
-        let StoredConfig((
+impl FromJson for Config {
+    fn from_json(value: Json) -> Result<Self, JsonError> {
+        let mut items = Items::new(value)?;
+        let owner = items.item()?;
+        let pending_owner = items.item()?;
+        let oracle = items.item()?;
+        let liquidator = items.item()?;
+        let guardian = items.item()?;
+        let treasury = items.item()?;
+        let mut bounds = Items::new(items.item()?)?;
+        let default_health = HealthBounds {
+            min: bounds.item()?,
+            target: bounds.item()?,
+            max: bounds.item()?,
+        };
+        bounds.finish()?;
+        let config = Config {
             owner,
             pending_owner,
             oracle,
             liquidator,
             guardian,
             treasury,
-            (min, target, max),
-            borrow_health_floor,
-            min_debt_value,
-            dust_debt_value,
-            max_close_factor,
-            max_liquidation_bonus,
-            max_position_assets,
-            moet,
-        )) = s;
-        Config {
-            owner,
-            pending_owner,
-            oracle,
-            liquidator,
-            guardian,
-            treasury,
-            default_health: HealthBounds { min, target, max },
-            borrow_health_floor,
-            min_debt_value,
-            dust_debt_value,
-            max_close_factor,
-            max_liquidation_bonus,
-            max_position_assets,
-            moet,
-        }
+            default_health,
+            borrow_health_floor: items.item()?,
+            min_debt_value: items.item()?,
+            dust_debt_value: items.item()?,
+            max_close_factor: items.item()?,
+            max_liquidation_bonus: items.item()?,
+            max_position_assets: items.item()?,
+            moet: items.item()?,
+        };
+        items.finish()?;
+        Ok(config)
     }
 }
 
 /// The rarely written part of a listed asset. It is read by nearly every message (once per
 /// asset of the position), so it is stored as a compact JSON array ([`StoredAssetInfo`]:
 /// ~90 bytes instead of ~400 with the field names of `AssetParams`), which saves about 1k SDK
-/// gas per asset read.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(from = "StoredAssetInfo", into = "StoredAssetInfo")]
+/// gas per asset read. Read back by `keel_types::json`.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(into = "StoredAssetInfo")]
 pub struct AssetInfo {
     pub denom: String,
     pub params: AssetParams,
@@ -137,7 +139,7 @@ const COLLATERAL_ENABLED: u8 = 8;
 /// liquidation_threshold, borrow_factor, reserve_factor, [fixed_rate, [[utilization, rate]...]],
 /// supply_cap, borrow_cap]`, flags being `minted | deposit << 1 | borrow << 2 | collateral << 3`.
 /// (serde-json-wasm writes tuples, not tuple structs: hence the transparent wrapper.)
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(transparent)]
 pub struct StoredAssetInfo(StoredAssetInfoFields);
 
@@ -195,20 +197,38 @@ impl From<AssetInfo> for StoredAssetInfo {
     }
 }
 
-impl From<StoredAssetInfo> for AssetInfo {
-    fn from(s: StoredAssetInfo) -> Self {
-        let StoredAssetInfo((denom, decimals, flags, cf, lt, bf, rf, rate, supply_cap, borrow_cap)) =
-            s;
-        let rate_model = match rate {
-            (Some(rate), _) => RateModel::Fixed { rate },
-            (None, points) => RateModel::Piecewise {
+impl FromJson for AssetInfo {
+    fn from_json(value: Json) -> Result<Self, JsonError> {
+        let mut items = Items::new(value)?;
+        let denom = items.item()?;
+        let decimals = items.item()?;
+        let flags: u8 = items.item()?;
+        let collateral_factor = items.item()?;
+        let liquidation_threshold = items.item()?;
+        let borrow_factor = items.item()?;
+        let reserve_factor = items.item()?;
+        let mut rate = Items::new(items.item()?)?;
+        let fixed: Option<Decimal> = rate.item()?;
+        let points: Vec<Json> = rate.item()?;
+        rate.finish()?;
+        let rate_model = match fixed {
+            Some(rate) => RateModel::Fixed { rate },
+            None => RateModel::Piecewise {
                 points: points
                     .into_iter()
-                    .map(|(utilization, rate)| RatePoint { utilization, rate })
-                    .collect(),
+                    .map(|point| {
+                        let mut point = Items::new(point)?;
+                        let p = RatePoint {
+                            utilization: point.item()?,
+                            rate: point.item()?,
+                        };
+                        point.finish()?;
+                        Ok(p)
+                    })
+                    .collect::<Result<_, JsonError>>()?,
             },
         };
-        AssetInfo {
+        let info = AssetInfo {
             denom,
             params: AssetParams {
                 decimals,
@@ -217,20 +237,24 @@ impl From<StoredAssetInfo> for AssetInfo {
                 } else {
                     AssetKind::Pool
                 },
-                collateral_factor: cf,
-                liquidation_threshold: lt,
-                borrow_factor: bf,
-                reserve_factor: rf,
+                collateral_factor,
+                liquidation_threshold,
+                borrow_factor,
+                reserve_factor,
                 rate_model,
-                supply_cap,
-                borrow_cap,
+                supply_cap: items.item()?,
+                borrow_cap: items.item()?,
                 deposit_enabled: flags & DEPOSIT_ENABLED != 0,
                 borrow_enabled: flags & BORROW_ENABLED != 0,
                 collateral_enabled: flags & COLLATERAL_ENABLED != 0,
             },
-        }
+        };
+        items.finish()?;
+        Ok(info)
     }
 }
+
+deserialize_via_json!(Config, AssetInfo, StoredAutomation, StoredSink);
 
 /// The part of a listed asset that changes on every touch (SPEC 3.2): its totals and indices.
 /// Rewritten by every message that changes them (30 SDK gas per byte), so stored in a binary form ([`Record`]): each field a length byte and its big-endian bytes without leading
@@ -318,7 +342,7 @@ pub struct Balance {
     pub mark: Option<Decimal256>,
 }
 
-#[cw_serde]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct StoredAutomation {
     pub sink: Option<StoredSink>,
     pub source: Option<Addr>,
@@ -326,11 +350,19 @@ pub struct StoredAutomation {
     pub self_repay: bool,
 }
 
-#[cw_serde]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct StoredSink {
     pub address: Addr,
     pub msg: Option<Binary>,
 }
+
+json_struct!(StoredAutomation {
+    sink,
+    source,
+    health,
+    self_repay
+});
+json_struct!(StoredSink { address, msg });
 
 /// A position. Written by nearly every message, so it is stored in a binary form
 /// (see its [`Record`] impl) rather than JSON: about half the bytes, and every byte written costs 30

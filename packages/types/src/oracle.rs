@@ -4,6 +4,11 @@
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::json::{unit, variant, FromJson, Json, JsonError};
+use crate::{deserialize_via_json, json_struct};
 
 /// `{"owner", "base_denom": "moet", "max_age": 300, "max_deviation": "0.1", "twap_window": 1800}`
 #[cw_serde]
@@ -119,7 +124,8 @@ pub struct ConfigResponse {
     pub twap_window: u64,
 }
 
-#[cw_serde]
+// Read by `crate::json` (the market reads it on every priced message; see there why).
+#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct PriceResponse {
     pub denom: String,
     pub price: Decimal,
@@ -139,4 +145,29 @@ pub struct PriceSourcesResponse {
     pub max_age: Option<u64>,
     /// The denom's override of the global `max_deviation` (`null` = global).
     pub max_deviation: Option<Decimal>,
+}
+
+// --- reading responses (crate::json) ------------------------------------------------------
+
+json_struct!(PriceResponse {
+    denom,
+    price,
+    twap,
+    source,
+    updated_at
+});
+deserialize_via_json!(PriceResponse);
+
+impl FromJson for PriceSourceKind {
+    fn from_json(value: Json) -> Result<Self, JsonError> {
+        let (name, c) = variant(value)?;
+        let kind = match name.as_str() {
+            "feed" => PriceSourceKind::Feed,
+            "twap" => PriceSourceKind::Twap,
+            "fixed" => PriceSourceKind::Fixed,
+            _ => return Err(JsonError::unknown_variant(&name)),
+        };
+        unit(c)?;
+        Ok(kind)
+    }
 }

@@ -1,0 +1,571 @@
+//! `keel_types::json` reads the messages the contracts receive (instead of serde's derive, for a
+//! smaller wasm). These tests pin it to serde: every message reads back what serde writes for
+//! it, and on random JSON the reader agrees with serde's derive (accepting the same inputs with
+//! the same values, refusing the same) for the types that still derive `Deserialize`.
+use cosmwasm_std::{from_json, to_json_vec, Binary, Decimal, Uint128};
+use cw20::Cw20ReceiveMsg;
+use keel_types::json::{from_slice, FromJson};
+use keel_types::market::{
+    AssetKind, AssetParams, Automation, ConfigUpdate, DrawDownSink, ExecuteMsg, InstantiateMsg,
+    QueryMsg, ReceiveMsg, SimulateAction,
+};
+use keel_types::oracle::{PriceResponse, PriceSourceKind};
+use keel_types::{HealthBounds, RateModel, RatePoint};
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::fmt::Debug;
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn bounds() -> HealthBounds {
+    HealthBounds {
+        min: dec("1.1"),
+        target: dec("1.3"),
+        max: dec("1.5"),
+    }
+}
+
+fn params() -> AssetParams {
+    AssetParams {
+        decimals: 18,
+        kind: AssetKind::Pool,
+        collateral_factor: dec("0.8"),
+        liquidation_threshold: dec("0.85"),
+        borrow_factor: dec("1.1"),
+        reserve_factor: dec("0.1"),
+        rate_model: RateModel::Piecewise {
+            points: vec![
+                RatePoint {
+                    utilization: Decimal::zero(),
+                    rate: Decimal::zero(),
+                },
+                RatePoint {
+                    utilization: Decimal::one(),
+                    rate: dec("0.5"),
+                },
+            ],
+        },
+        supply_cap: Some(Uint128::new(1_000)),
+        borrow_cap: None,
+        deposit_enabled: true,
+        borrow_enabled: false,
+        collateral_enabled: true,
+    }
+}
+
+fn automation() -> Automation {
+    Automation {
+        draw_down_sink: Some(DrawDownSink {
+            address: "sink".into(),
+            msg: Some(Binary::from(b"{\"hook\":{}}")),
+        }),
+        top_up_source: Some("source".into()),
+        health: Some(bounds()),
+        self_repay: true,
+    }
+}
+
+/// Serde writes `value`; the reader (through `from_json`, as the contracts do) reads it back.
+fn reads_back<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
+    let bytes = to_json_vec(&value).unwrap();
+    let read: T = from_json(&bytes)
+        .unwrap_or_else(|e| panic!("{} did not read back: {e}", String::from_utf8_lossy(&bytes)));
+    assert_eq!(read, value, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn every_market_message_reads_back_what_serde_writes() {
+    let u = Uint128::new;
+    reads_back(InstantiateMsg {
+        owner: "owner".into(),
+        oracle: "oracle".into(),
+        liquidator: Some("liq".into()),
+        guardian: None,
+        treasury: Some("treasury".into()),
+        default_health: Some(bounds()),
+        borrow_health_floor: Some(dec("1.01")),
+        min_debt_value: None,
+        dust_debt_value: Some(dec("10")),
+        max_close_factor: Some(dec("0.5")),
+        max_liquidation_bonus: None,
+        max_position_assets: Some(12),
+    });
+    let update = ConfigUpdate {
+        oracle: Some("o".into()),
+        default_health: Some(bounds()),
+        max_position_assets: Some(3),
+        ..ConfigUpdate::default()
+    };
+    let seize = (1u64, "uusdc", u(5), "ueth", u(7), "r");
+    for msg in [
+        ExecuteMsg::ListAsset {
+            denom: "ueth".into(),
+            params: params(),
+        },
+        ExecuteMsg::UpdateAsset {
+            denom: "moet".into(),
+            params: AssetParams {
+                kind: AssetKind::Minted,
+                rate_model: RateModel::Fixed { rate: dec("0") },
+                ..params()
+            },
+        },
+        ExecuteMsg::UpdateConfig(update.clone()),
+        ExecuteMsg::UpdateConfig(ConfigUpdate::default()),
+        ExecuteMsg::TransferOwnership {
+            new_owner: "n".into(),
+        },
+        ExecuteMsg::AcceptOwnership {},
+        ExecuteMsg::WithdrawReserves {
+            denom: "ueth".into(),
+            amount: u(3),
+            recipient: None,
+        },
+        ExecuteMsg::OpenPosition {
+            automation: Some(automation()),
+            push_to_draw_down_sink: true,
+        },
+        ExecuteMsg::OpenPosition {
+            automation: None,
+            push_to_draw_down_sink: false,
+        },
+        ExecuteMsg::Deposit {
+            position_id: u64::MAX,
+            push_to_draw_down_sink: true,
+        },
+        ExecuteMsg::Withdraw {
+            position_id: 2,
+            denom: "ueth".into(),
+            amount: None,
+            recipient: Some("r".into()),
+        },
+        ExecuteMsg::Borrow {
+            position_id: 3,
+            denom: "uusdc".into(),
+            amount: u(u128::MAX),
+            recipient: None,
+            to_collateral: true,
+        },
+        ExecuteMsg::Repay { position_id: 4 },
+        ExecuteMsg::SetAutomation {
+            position_id: 5,
+            automation: Some(Automation {
+                draw_down_sink: None,
+                top_up_source: None,
+                health: None,
+                self_repay: false,
+            }),
+        },
+        ExecuteMsg::Rebalance { position_id: 6 },
+        ExecuteMsg::Seize {
+            position_id: seize.0,
+            debt_denom: seize.1.into(),
+            repay_amount: seize.2,
+            collateral_denom: seize.3.into(),
+            collateral_amount: seize.4,
+            recipient: seize.5.into(),
+        },
+        ExecuteMsg::Receive(Cw20ReceiveMsg {
+            sender: "s".into(),
+            amount: u(9),
+            msg: Binary::from(b"{\"repay\":{\"position_id\":1}}"),
+        }),
+    ] {
+        reads_back(msg);
+    }
+    for msg in [
+        ReceiveMsg::OpenPosition {
+            automation: Some(automation()),
+            push_to_draw_down_sink: false,
+        },
+        ReceiveMsg::Deposit {
+            position_id: 1,
+            push_to_draw_down_sink: true,
+        },
+        ReceiveMsg::Repay { position_id: 1 },
+        ReceiveMsg::Seize {
+            position_id: seize.0,
+            debt_denom: seize.1.into(),
+            repay_amount: seize.2,
+            collateral_denom: seize.3.into(),
+            collateral_amount: seize.4,
+            recipient: seize.5.into(),
+        },
+    ] {
+        reads_back(msg);
+    }
+    for msg in [
+        QueryMsg::Config {},
+        QueryMsg::Asset { denom: "d".into() },
+        QueryMsg::Assets {
+            start_after: Some("a".into()),
+            limit: Some(u32::MAX),
+        },
+        QueryMsg::Position { position_id: 1 },
+        QueryMsg::Positions {
+            owner: Some("o".into()),
+            start_after: None,
+            limit: Some(3),
+        },
+        QueryMsg::LiquidatablePositions {
+            start_after: Some(9),
+            limit: None,
+        },
+        QueryMsg::MaxBorrow {
+            position_id: 1,
+            denom: "d".into(),
+        },
+        QueryMsg::Simulate {
+            position_id: 1,
+            actions: vec![
+                SimulateAction::Deposit {
+                    denom: "a".into(),
+                    amount: u(1),
+                },
+                SimulateAction::Withdraw {
+                    denom: "b".into(),
+                    amount: u(2),
+                },
+                SimulateAction::Borrow {
+                    denom: "c".into(),
+                    amount: u(3),
+                },
+                SimulateAction::Repay {
+                    denom: "d".into(),
+                    amount: u(4),
+                },
+            ],
+        },
+        QueryMsg::LiquidationContext {
+            position_id: 1,
+            debt_denom: "d".into(),
+            collateral_denom: "c".into(),
+        },
+    ] {
+        reads_back(msg);
+    }
+    for source in [
+        PriceSourceKind::Feed,
+        PriceSourceKind::Twap,
+        PriceSourceKind::Fixed,
+    ] {
+        reads_back(PriceResponse {
+            denom: "ueth".into(),
+            price: dec("2000.5"),
+            twap: Some(dec("1999")),
+            source,
+            updated_at: 17,
+        });
+    }
+}
+
+fn parse_err<T: DeserializeOwned + Debug>(json: &str) -> String {
+    from_json::<T>(json.as_bytes()).unwrap_err().to_string()
+}
+
+#[test]
+fn malformed_messages_are_refused_with_serde_s_wording() {
+    assert!(
+        parse_err::<ExecuteMsg>(r#"{"borrow_all":{}}"#).contains("unknown variant `borrow_all`")
+    );
+    assert!(parse_err::<ExecuteMsg>(r#"{"repay":{}}"#).contains("missing field `position_id`"));
+    assert!(parse_err::<ExecuteMsg>(r#"{"repay":{"position_id":"1"}}"#)
+        .contains("invalid type: string \"1\", expected u64"));
+    assert!(
+        parse_err::<ExecuteMsg>(r#"{"repay":{"position_id":1,"position_id":2}}"#)
+            .contains("duplicate field `position_id`")
+    );
+    assert!(parse_err::<ExecuteMsg>(
+        r#"{"repay":{"position_id":1},"rebalance":{"position_id":1}}"#
+    )
+    .contains("invalid type"));
+    assert!(parse_err::<ExecuteMsg>(r#""repay""#).contains("invalid type: unit variant"));
+    assert!(parse_err::<QueryMsg>(r#"{"position":{"position_id":-1}}"#).contains("invalid value"));
+    assert!(
+        parse_err::<ExecuteMsg>(r#"{"withdraw_reserves":{"denom":"d","amount":"1.5"}}"#)
+            .contains("invalid Uint128 '1.5'")
+    );
+    assert!(parse_err::<InstantiateMsg>(
+        r#"{"owner":"o","oracle":"p","health_bounds":{"min":"1.1","target":"1.2","max":"x"}}"#
+    )
+    .contains("Error parsing decimal 'x'"));
+    assert!(parse_err::<InstantiateMsg>(
+        r#"{"owner":"o","oracle":"p","max_position_assets":4294967296}"#
+    )
+    .contains("invalid value: integer `4294967296`, expected u32"));
+}
+
+#[test]
+fn omitted_options_and_defaults_aliases_and_unknown_fields_read_like_serde() {
+    let msg: ExecuteMsg =
+        from_json(br#"{"borrow":{"position_id":1,"denom":"d","amount":"5","memo":"ignored"}}"#)
+            .unwrap();
+    assert_eq!(
+        msg,
+        ExecuteMsg::Borrow {
+            position_id: 1,
+            denom: "d".into(),
+            amount: Uint128::new(5),
+            recipient: None,
+            to_collateral: false,
+        }
+    );
+    for alias in ["default_health", "default_health_bounds", "health_bounds"] {
+        let json = format!(
+            r#"{{"owner":"o","oracle":"p","{alias}":{{"min":"1.1","target":"1.3","max":"1.5"}}}}"#
+        );
+        let msg: InstantiateMsg = from_json(json.as_bytes()).unwrap();
+        assert_eq!(msg.default_health, Some(bounds()));
+    }
+    assert!(parse_err::<InstantiateMsg>(
+        r#"{"owner":"o","oracle":"p","health_bounds":null,"default_health":null}"#
+    )
+    .contains("duplicate field `default_health`"));
+    let listed: ExecuteMsg =
+        from_json(br#"{"list_asset":{"denom":"d","params":{"decimals":6,"kind":"pool"}}}"#)
+            .unwrap();
+    let ExecuteMsg::ListAsset { params, .. } = listed else {
+        panic!("not list_asset")
+    };
+    assert_eq!(params.borrow_factor, Decimal::one());
+    assert_eq!(
+        params.rate_model,
+        RateModel::Fixed {
+            rate: Decimal::zero()
+        }
+    );
+    assert!(!params.deposit_enabled && params.collateral_factor.is_zero());
+}
+
+// --- differential: the reader against serde's derive, on random JSON ----------------------
+
+/// A JSON object's text from members (duplicates allowed, which `serde_json::Map` cannot hold).
+fn object_text(members: &[(String, Value)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), v))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+fn wrong() -> Vec<Value> {
+    vec![
+        json!(true),
+        json!(7),
+        json!(-7),
+        json!("x"),
+        json!([]),
+        json!({}),
+    ]
+}
+
+/// Members for `fields` (name, valid values): each omitted, null, valid or of a wrong type; then
+/// maybe an unknown member, maybe one repeated.
+fn members(fields: Vec<(&'static str, Vec<Value>)>) -> BoxedStrategy<Vec<(String, Value)>> {
+    let per_field: Vec<BoxedStrategy<Option<(String, Value)>>> = fields
+        .into_iter()
+        .map(|(name, valid)| {
+            let name = name.to_string();
+            prop_oneof![
+                1 => Just(None),
+                1 => Just(Some(Value::Null)),
+                6 => select(valid).prop_map(Some),
+                1 => select(wrong()).prop_map(Some),
+            ]
+            .prop_map(move |v| v.map(|v| (name.clone(), v)))
+            .boxed()
+        })
+        .collect();
+    (
+        per_field,
+        any::<bool>(),
+        any::<Option<prop::sample::Index>>(),
+    )
+        .prop_map(|(fields, extra, repeat)| {
+            let mut out: Vec<(String, Value)> = fields.into_iter().flatten().collect();
+            if extra {
+                out.push(("unknown".into(), json!({"a": 1})));
+            }
+            if let (Some(i), false) = (repeat, out.is_empty()) {
+                let again = out[i.index(out.len())].clone();
+                out.push(again);
+            }
+            out
+        })
+        .boxed()
+}
+
+fn decimals() -> Vec<Value> {
+    vec![
+        json!("0"),
+        json!("0.5"),
+        json!("1"),
+        json!("1.000000000000000001"),
+        json!("abc"),
+    ]
+}
+
+fn rate_models() -> Vec<Value> {
+    vec![
+        json!({"fixed": {"rate": "0.1"}}),
+        json!({"fixed": {}}),
+        json!({"piecewise": {"points": [{"utilization": "0", "rate": "0"}, {"utilization": "1", "rate": "2"}]}}),
+        json!({"piecewise": {"points": [{"utilization": "0"}]}}),
+        json!({"piecewise": {"points": []}, "fixed": {"rate": "1"}}),
+        json!("fixed"),
+        json!({"linear": {}}),
+    ]
+}
+
+fn health_bounds() -> Vec<Value> {
+    vec![
+        json!({"min": "1.1", "target": "1.3", "max": "1.5"}),
+        json!({"min": "1.1", "target": "1.3"}),
+        json!({"min": "1.1", "target": "1.3", "max": "1.5", "extra": true}),
+    ]
+}
+
+fn asset_params_json() -> BoxedStrategy<String> {
+    members(vec![
+        ("decimals", vec![json!(0), json!(6), json!(255), json!(256)]),
+        (
+            "kind",
+            vec![
+                json!("pool"),
+                json!("minted"),
+                json!("burnt"),
+                json!({"pool": null}),
+            ],
+        ),
+        ("collateral_factor", decimals()),
+        ("liquidation_threshold", decimals()),
+        ("borrow_factor", decimals()),
+        ("reserve_factor", decimals()),
+        ("rate_model", rate_models()),
+        (
+            "supply_cap",
+            vec![
+                json!("0"),
+                json!("340282366920938463463374607431768211455"),
+                json!("340282366920938463463374607431768211456"),
+            ],
+        ),
+        ("borrow_cap", vec![json!("12"), json!(12)]),
+        ("deposit_enabled", vec![json!(true), json!(false)]),
+        ("borrow_enabled", vec![json!(true)]),
+        ("collateral_enabled", vec![json!(false)]),
+    ])
+    .prop_map(|m| object_text(&m))
+    .boxed()
+}
+
+fn automation_json() -> BoxedStrategy<String> {
+    members(vec![
+        (
+            "draw_down_sink",
+            vec![
+                json!({"address": "sink"}),
+                json!({"address": "sink", "msg": "eyJhIjoxfQ=="}),
+                json!({"address": "sink", "msg": "not base64!"}),
+                json!({"msg": null}),
+            ],
+        ),
+        ("top_up_source", vec![json!("source")]),
+        ("health", health_bounds()),
+        ("self_repay", vec![json!(true), json!(false)]),
+    ])
+    .prop_map(|m| object_text(&m))
+    .boxed()
+}
+
+fn config_update_json() -> BoxedStrategy<String> {
+    members(vec![
+        ("oracle", vec![json!("o")]),
+        ("liquidator", vec![json!("l")]),
+        ("default_health", health_bounds()),
+        ("health_bounds", health_bounds()),
+        ("borrow_health_floor", decimals()),
+        ("max_close_factor", decimals()),
+        (
+            "max_position_assets",
+            vec![json!(0), json!(4294967295u64), json!(4294967296u64)],
+        ),
+    ])
+    .prop_map(|m| object_text(&m))
+    .boxed()
+}
+
+fn simulate_action_json() -> BoxedStrategy<String> {
+    (
+        select(vec!["deposit", "withdraw", "borrow", "repay", "liquidate"]),
+        members(vec![
+            ("denom", vec![json!("d")]),
+            ("amount", vec![json!("1"), json!("-1")]),
+        ]),
+    )
+        .prop_map(|(name, m)| format!("{{\"{name}\":{}}}", object_text(&m)))
+        .boxed()
+}
+
+fn receive_json() -> BoxedStrategy<String> {
+    members(vec![
+        ("sender", vec![json!("s")]),
+        ("amount", vec![json!("5")]),
+        ("msg", vec![json!("e30="), json!("%%")]),
+    ])
+    .prop_map(|m| object_text(&m))
+    .boxed()
+}
+
+/// Serde's derive and the reader both accept `json` with the same value, or both refuse it.
+fn agree<T: DeserializeOwned + FromJson + PartialEq + Debug>(
+    json: &str,
+) -> Result<(), TestCaseError> {
+    let by_serde = from_json::<T>(json.as_bytes());
+    let by_reader = from_slice::<T>(json.as_bytes());
+    match (by_serde, by_reader) {
+        (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "{}", json),
+        (Err(_), Err(_)) => {}
+        (a, b) => prop_assert!(false, "{json}: serde {a:?}, reader {b:?}"),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_asset_params(json in asset_params_json()) {
+        agree::<AssetParams>(&json)?;
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_automation(json in automation_json()) {
+        agree::<Automation>(&json)?;
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_config_updates(json in config_update_json()) {
+        agree::<ConfigUpdate>(&json)?;
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_simulate_actions(json in simulate_action_json()) {
+        agree::<SimulateAction>(&json)?;
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_cw20_receive(json in receive_json()) {
+        agree::<Cw20ReceiveMsg>(&json)?;
+    }
+
+    #[test]
+    fn the_reader_agrees_with_serde_on_rate_models(json in select(rate_models())) {
+        agree::<RateModel>(&json.to_string())?;
+    }
+}
