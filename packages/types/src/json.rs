@@ -416,33 +416,6 @@ impl FromJson for Binary {
     }
 }
 
-/// Reads the items of a JSON array in order (stored records written as tuples).
-pub struct Items(std::vec::IntoIter<Json>);
-
-impl Items {
-    pub fn new(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::Array(items) => Ok(Items(items.into_iter())),
-            other => Err(JsonError::invalid_type(&other, "a sequence")),
-        }
-    }
-
-    pub fn item<T: FromJson>(&mut self) -> Result<T, JsonError> {
-        match self.0.next() {
-            Some(item) => T::from_json(item),
-            None => Err(JsonError("invalid length: too few items".to_string())),
-        }
-    }
-
-    /// Refuses items left over.
-    pub fn finish(mut self) -> Result<(), JsonError> {
-        match self.0.next() {
-            None => Ok(()),
-            Some(_) => Err(JsonError("invalid length: too many items".to_string())),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
