@@ -182,7 +182,8 @@ fi
 # spaces.
 CARGO_DIR=${CARGO_HOME:-${HOME:-/root}/.cargo}
 FLAGS=(-C link-arg=-s -C target-cpu=mvp
-  "--remap-path-prefix=$ROOT=/keel" "--remap-path-prefix=$CARGO_DIR=/cargo")
+  "--remap-path-prefix=$ROOT=/keel" "--remap-path-prefix=$CARGO_DIR=/cargo"
+  "--remap-path-prefix=$CACHE/patched=/patched")
 encode_flags() {
   local IFS=$'\x1f'
   echo "$*"
@@ -269,6 +270,59 @@ if command -v wasm-opt >/dev/null 2>&1; then
 fi
 T_WASMOPT=$(($(now) - T_WASMOPT))
 
+# ---------------------------------------------------------------------------------------------
+# cosmwasm-std without its dead backtrace printer (docs/BUILD.md "Size").
+# ---------------------------------------------------------------------------------------------
+# On wasm32, cosmwasm-std's `BT::capture` (in every `StdError`) boxes a *disabled*
+# `std::backtrace::Backtrace` as a `dyn Display + Debug`. The vtable keeps std's backtrace
+# printer and rustc-demangle, ~29 KB per contract, though nothing can ever print a frame there.
+# The wasm build patches a copy of cosmwasm-std in which `BT` boxes its own `Stub` instead (what
+# it does without std): errors read the same, as a `StdError`'s text never includes the
+# backtrace. Native builds and tests use the crate as published. Cargo rewrites Cargo.lock for a
+# patched source: it is restored when the build ends. KEEL_WASM_UNPATCHED_STD=1 skips the patch.
+STD_PATCH=()
+LOCK_BACKUP=
+restore_lock() {
+  if [ -n "$LOCK_BACKUP" ] && [ -f "$LOCK_BACKUP" ]; then
+    cp "$LOCK_BACKUP" "$ROOT/Cargo.lock"
+    rm -f "$LOCK_BACKUP"
+  fi
+}
+trap restore_lock EXIT
+if [ -z "${KEEL_WASM_UNPATCHED_STD:-}" ]; then
+  std_manifest=$(cargo metadata --format-version 1 --locked 2>/dev/null |
+    grep -o '"manifest_path":"[^"]*/cosmwasm-std-[0-9][^"/]*/Cargo.toml"' | head -n 1 |
+    sed 's/^"manifest_path":"//; s/"$//')
+  if [ -n "$std_manifest" ] && [ -f "$std_manifest" ]; then
+    std_src=$(dirname "$std_manifest")
+    std_dir=$CACHE/patched/$(basename "$std_src")
+    bt_from='return BT(Box::new(std::backtrace::Backtrace::disabled()));'
+    bt_to='return BT(Box::new(Stub));'
+    if [ ! -f "$std_dir/.keel-patched" ]; then
+      rm -rf "$std_dir"
+      mkdir -p "$(dirname "$std_dir")"
+      cp -R "$std_src" "$std_dir.tmp"
+      if grep -qF "$bt_from" "$std_dir.tmp/src/errors/backtrace.rs"; then
+        sed -i "s|$(printf '%s' "$bt_from" | sed 's/[][\.*^$|]/\&/g')|$bt_to|" \
+          "$std_dir.tmp/src/errors/backtrace.rs"
+        touch "$std_dir.tmp/.keel-patched"
+        mv "$std_dir.tmp" "$std_dir"
+      else
+        rm -rf "$std_dir.tmp"
+        log "WARNING: $(basename "$std_src") has no disabled-backtrace line to patch: building unpatched"
+      fi
+    fi
+    if [ -f "$std_dir/.keel-patched" ] && grep -qF "$bt_to" "$std_dir/src/errors/backtrace.rs"; then
+      LOCK_BACKUP=$(mktemp "$ROOT/.Cargo.lock.XXXXXX")
+      cp "$ROOT/Cargo.lock" "$LOCK_BACKUP"
+      STD_PATCH=(--config "patch.crates-io.cosmwasm-std.path=\"$std_dir\"")
+      TOOLCHAIN_DESC+=", $(basename "$std_src") without its backtrace printer"
+    fi
+  else
+    log "WARNING: cosmwasm-std's sources not found with cargo metadata: building unpatched"
+  fi
+fi
+
 log "toolchain: $TOOLCHAIN_DESC"
 mkdir -p "$ARTIFACTS"
 T_BUILD=$(now)
@@ -281,18 +335,19 @@ for crate in "${CRATES[@]}"; do
   if [ -n "$threshold" ]; then
     [[ "$threshold" =~ ^[0-9]+$ ]] || die "${MANIFEST[$crate]}: wasm-inline-threshold must be an integer"
     log "building $crate (LLVM -inline-threshold=$threshold)"
-    env "${BUILD_ENV[@]}" cargo rustc --quiet --release --lib \
+    env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" rustc --quiet --release --lib \
       --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" \
       -- -C llvm-args=-inline-threshold="$threshold" ||
       die "cargo rustc of $crate for $WASM_TARGET failed"
   else
     log "building $crate"
-    env "${BUILD_ENV[@]}" cargo build --quiet --release --lib \
+    env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" build --quiet --release --lib \
       --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
       die "cargo build of $crate for $WASM_TARGET failed"
   fi
 done
 T_BUILD=$(($(now) - T_BUILD))
+restore_lock
 
 T_OPT=$(now)
 for crate in "${CRATES[@]}"; do
