@@ -569,3 +569,15 @@ proptest! {
         agree::<RateModel>(&json.to_string())?;
     }
 }
+
+#[test]
+fn a_cw20_hook_names_one_of_its_four_messages() {
+    assert!(parse_err::<ReceiveMsg>(r#"{"borrow":{"position_id":1}}"#)
+        .contains("unknown variant `borrow`"));
+    assert!(parse_err::<ReceiveMsg>(r#""repay""#).contains("invalid type: unit variant"));
+    assert!(parse_err::<ReceiveMsg>(r#"{"repay":{}}"#).contains("missing field `position_id`"));
+    assert!(
+        parse_err::<SimulateAction>(r#"{"liquidate":{"denom":"d","amount":"1"}}"#)
+            .contains("unknown variant `liquidate`")
+    );
+}

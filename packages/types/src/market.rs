@@ -494,31 +494,51 @@ impl FromJson for ExecuteMsg {
 }
 
 impl FromJson for ReceiveMsg {
+    /// The execute messages of the same names, read as such (one reader for both).
     fn from_json(value: Json) -> Result<Self, JsonError> {
-        use ReceiveMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "open_position" => read_object!(
-                c,
-                M::OpenPosition { automation, push_to_draw_down_sink = false }
-            ),
-            "deposit" => read_object!(
-                c,
-                M::Deposit { position_id, push_to_draw_down_sink = false }
-            ),
-            "repay" => read_object!(c, M::Repay { position_id }),
-            "seize" => read_object!(
-                c,
-                M::Seize {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
+        if let Json::Object(members) = &value {
+            if let [(name, _)] = members.as_slice() {
+                if !["open_position", "deposit", "repay", "seize"].contains(&name.as_str()) {
+                    return Err(JsonError::unknown_variant(name));
                 }
-            ),
-            _ => return Err(JsonError::unknown_variant(&name)),
+            }
+        }
+        Ok(match ExecuteMsg::from_json(value)? {
+            ExecuteMsg::OpenPosition {
+                automation,
+                push_to_draw_down_sink,
+            } => ReceiveMsg::OpenPosition {
+                automation,
+                push_to_draw_down_sink,
+            },
+            ExecuteMsg::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            } => ReceiveMsg::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            },
+            ExecuteMsg::Repay { position_id } => ReceiveMsg::Repay { position_id },
+            ExecuteMsg::Seize {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            } => ReceiveMsg::Seize {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            },
+            _ => {
+                return Err(JsonError(
+                    "expected a cw20 hook: open_position, deposit, repay or seize".to_string(),
+                ))
+            }
         })
     }
 }
@@ -568,12 +588,22 @@ impl FromJson for SimulateAction {
     fn from_json(value: Json) -> Result<Self, JsonError> {
         use SimulateAction as A;
         let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "deposit" => read_object!(c, A::Deposit { denom, amount }),
-            "withdraw" => read_object!(c, A::Withdraw { denom, amount }),
-            "borrow" => read_object!(c, A::Borrow { denom, amount }),
-            "repay" => read_object!(c, A::Repay { denom, amount }),
+        let action = match name.as_str() {
+            "deposit" => 0,
+            "withdraw" => 1,
+            "borrow" => 2,
+            "repay" => 3,
             _ => return Err(JsonError::unknown_variant(&name)),
+        };
+        // every action is `{denom, amount}`
+        let mut o = Object::new(c)?;
+        let denom = o.field("denom")?;
+        let amount = o.field("amount")?;
+        Ok(match action {
+            0 => A::Deposit { denom, amount },
+            1 => A::Withdraw { denom, amount },
+            2 => A::Borrow { denom, amount },
+            _ => A::Repay { denom, amount },
         })
     }
 }
