@@ -279,7 +279,11 @@ T_WASMOPT=$(($(now) - T_WASMOPT))
 # The wasm build patches a copy of cosmwasm-std in which `BT` boxes its own `Stub` instead (what
 # it does without std): errors read the same, as a `StdError`'s text never includes the
 # backtrace. Native builds and tests use the crate as published. Cargo rewrites Cargo.lock for a
-# patched source: it is restored when the build ends. KEEL_WASM_UNPATCHED_STD=1 skips the patch.
+# patched source: it is restored when the build ends, and builds of one checkout take turns (a
+# second one would save the rewritten lock). KEEL_WASM_UNPATCHED_STD=1 skips the patch.
+mkdir -p "$ROOT/target"
+exec 8>"$ROOT/target/.build-wasm.lock"
+flock 8
 STD_PATCH=()
 LOCK_BACKUP=
 restore_lock() {
