@@ -581,3 +581,22 @@ fn a_cw20_hook_names_one_of_its_four_messages() {
             .contains("unknown variant `liquidate`")
     );
 }
+
+#[test]
+fn deeply_nested_input_is_refused_by_the_recursion_limit() {
+    let nested = |depth: usize| {
+        format!(
+            r#"{{"repay":{{"position_id":1,"memo":{}{}}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    // an unknown field is ignored at any reasonable depth...
+    assert_eq!(
+        from_json::<ExecuteMsg>(nested(100).as_bytes()).unwrap(),
+        ExecuteMsg::Repay { position_id: 1 }
+    );
+    // ...and past serde-json-wasm's limit of 128 the message is refused, not a crash
+    let err = parse_err::<ExecuteMsg>(&nested(500));
+    assert!(err.contains("exceeded the recursion limit"), "{err}");
+}
