@@ -20,6 +20,8 @@
 #   KEEL_WASM_TARGET_DIR       cargo target dir for the wasm build (default target/wasm)
 #   KEEL_WASM_TOOLCHAIN        force "rustup" or "rustc-web" (default: auto)
 #   KEEL_REFRESH_TOOLCHAIN=1   fetch rustc-web again even if the cached one works
+#   KEEL_WASM_UNPATCHED_STD=1  build with cosmwasm-std as published (by default its wasm backtrace
+#                              box is patched to its no-std stub, see docs/BUILD.md "Size")
 #   KEEL_WASM_PANIC_MESSAGES=1 keep the panic messages (rustc-web builds abort at once on a panic,
 #                              see docs/BUILD.md "Size"): for debugging a contract that panics
 set -euo pipefail
