@@ -710,6 +710,36 @@ fn per_denom_max_age_overrides_the_global_one() {
 }
 
 #[test]
+fn update_config_reaches_the_denoms_already_listed_but_not_their_overrides() {
+    // Each denom's record keeps a copy of the global parameters (a query reads no config):
+    // `update_config` must rewrite them all.
+    let mut s = Suite::new();
+    let (owner, f1) = (s.owner.clone(), s.f1.clone());
+    s.set_sources("uosmo", vec![feed()]);
+    s.execute_json(
+        &owner,
+        json!({"set_price_sources": {"denom": "uatom", "sources": [{"feed": {}}], "max_age": 600}}),
+    )
+    .unwrap();
+    s.push(&f1, &[("uatom", "10"), ("uosmo", "1")]).unwrap();
+    s.execute_json(
+        &owner,
+        json!({"update_config": {"max_age": 60, "max_deviation": "0.5"}}),
+    )
+    .unwrap();
+    s.advance(61);
+    assert_query_err(s.price("uosmo"), &["uosmo"]);
+    assert!(s.price("uatom").is_ok(), "uatom's own max_age of 600 stays");
+    // the new global max_deviation: +40% from 1 is accepted at once (0.1 would hold it)
+    assert_eq!(s.push_one(&f1, "uosmo", "1.4"), "accepted");
+    // a denom listed after the update gets the new parameters too
+    s.set_sources("ujuno", vec![feed()]);
+    s.push(&f1, &[("ujuno", "2")]).unwrap();
+    s.advance(61);
+    assert_query_err(s.price("ujuno"), &["ujuno"]);
+}
+
+#[test]
 fn fallback_feed_then_fixed_when_the_feed_is_stale() {
     let mut s = Suite::new();
     let f1 = s.f1.clone();

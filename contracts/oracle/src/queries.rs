@@ -4,7 +4,7 @@ use keel_types::oracle::{
 };
 
 use crate::error::ContractError;
-use crate::state::{Config, CONFIG, DENOMS, FEEDERS};
+use crate::state::{CONFIG, DENOMS, FEEDERS};
 use crate::twap;
 
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -27,7 +27,6 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
 /// has to serve the price.
 fn price_of(
     storage: &dyn Storage,
-    config: &Config,
     now: u64,
     denom: String,
     skip_twap: bool,
@@ -35,8 +34,9 @@ fn price_of(
     let Some(state) = DENOMS.may_load(storage, &denom)? else {
         return Err(ContractError::PriceUnavailable { denom });
     };
-    let max_age = state.max_age(config);
-    let twap_of = || twap::compute(&state.observations, now, config.twap_window, max_age);
+    let max_age = state.max_age();
+    let twap_window = state.params.twap_window;
+    let twap_of = || twap::compute(&state.observations, now, twap_window, max_age);
     let mut twap = if skip_twap { None } else { twap_of()? };
     for source in &state.sources {
         let served = match source {
@@ -68,21 +68,20 @@ fn price_of(
 }
 
 pub fn price(deps: Deps, now: u64, denom: String) -> Result<PriceResponse, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    price_of(deps.storage, &config, now, denom, false)
+    price_of(deps.storage, now, denom, false)
 }
 
-/// The prices of `denoms` in order; fails on the first denom without a valid source.
+/// The prices of `denoms` in order; fails on the first denom without a valid source. Reads one
+/// record per denom and nothing else (no config: see `state::Params`).
 pub fn prices(
     deps: Deps,
     now: u64,
     denoms: Vec<String>,
     skip_twap: bool,
 ) -> Result<Vec<PriceResponse>, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
     denoms
         .into_iter()
-        .map(|denom| price_of(deps.storage, &config, now, denom, skip_twap))
+        .map(|denom| price_of(deps.storage, now, denom, skip_twap))
         .collect()
 }
 

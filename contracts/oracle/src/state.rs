@@ -6,9 +6,10 @@
 //! | `f` + address | `Map<&Addr, Empty>` | the feeders |
 //! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending price, TWAP ring |
 //!
-//! A price query reads `c` once, then one record per denom: the TWAP ring lives in the denom's
-//! record (it holds the window only, see [`crate::twap`]), so that a query pays one read per denom,
-//! and a push one write.
+//! A price query or a push reads one record per denom and nothing else: the TWAP ring lives in
+//! the denom's record (it holds the window only, see [`crate::twap`]), and so do the global
+//! parameters a price needs ([`Params`], copied from the config; `update_config` rewrites every
+//! record when they change). A query pays one read per denom, a push one read and one write.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
@@ -30,10 +31,31 @@ pub struct Config {
     pub twap_window: u64,
 }
 
+/// The global parameters a price needs, as the config set them. Each denom's record holds a copy,
+/// so that neither a query nor a push reads the config (a read costs 1,000 SDK gas flat).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Params {
+    pub max_age: u64,
+    pub max_deviation: Decimal,
+    pub twap_window: u64,
+}
+
+impl Params {
+    pub fn of(config: &Config) -> Self {
+        Params {
+            max_age: config.max_age,
+            max_deviation: config.max_deviation,
+            twap_window: config.twap_window,
+        }
+    }
+}
+
 /// Everything a price query needs about a denom, in one record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DenomState {
     pub sources: Vec<PriceSource>,
+    /// The config's parameters, kept in step by `update_config`.
+    pub params: Params,
     /// Override of the global `max_age`.
     pub max_age: Option<u64>,
     /// Override of the global `max_deviation`.
@@ -47,12 +69,12 @@ pub struct DenomState {
 }
 
 impl DenomState {
-    pub fn max_age(&self, config: &Config) -> u64 {
-        self.max_age.unwrap_or(config.max_age)
+    pub fn max_age(&self) -> u64 {
+        self.max_age.unwrap_or(self.params.max_age)
     }
 
-    pub fn max_deviation(&self, config: &Config) -> Decimal {
-        self.max_deviation.unwrap_or(config.max_deviation)
+    pub fn max_deviation(&self) -> Decimal {
+        self.max_deviation.unwrap_or(self.params.max_deviation)
     }
 }
 
@@ -76,13 +98,15 @@ pub const FEEDERS: Map<&Addr, Empty> = Map::new("f");
 pub const DENOMS: DenomStore = DenomStore::new("s");
 
 /// The JSON part of a denom's record, as an array without field names: `[sources, max_age,
-/// max_deviation, [price, time] | null, [price, feeder, time] | null]`.
+/// max_deviation, [price, time] | null, [price, feeder, time] | null, [global max_age,
+/// global max_deviation, twap_window]]`.
 type StoredDenomJson = (
     Vec<PriceSource>,
     Option<u64>,
     Option<Decimal>,
     Option<(Decimal, u64)>,
     Option<(Decimal, Addr, u64)>,
+    (u64, Decimal, u64),
 );
 
 /// The denom records: `json_len:u16be json ring`, the ring in [`twap::encode`]'s binary form.
@@ -111,6 +135,11 @@ impl DenomStore {
                 .pending
                 .as_ref()
                 .map(|p| (p.price, p.feeder.clone(), p.time)),
+            (
+                state.params.max_age,
+                state.params.max_deviation,
+                state.params.twap_window,
+            ),
         );
         let json = cosmwasm_std::to_json_vec(&json)?;
         let len = u16::try_from(json.len())
@@ -130,10 +159,16 @@ impl DenomStore {
             return Err(corrupt(denom));
         }
         let (json, ring) = rest.split_at(len);
-        let (sources, max_age, max_deviation, accepted, pending): StoredDenomJson =
+        let (sources, max_age, max_deviation, accepted, pending, params): StoredDenomJson =
             cosmwasm_std::from_json(json)?;
+        let (global_max_age, global_max_deviation, twap_window) = params;
         Ok(DenomState {
             sources,
+            params: Params {
+                max_age: global_max_age,
+                max_deviation: global_max_deviation,
+                twap_window,
+            },
             max_age,
             max_deviation,
             accepted: accepted.map(|(price, time)| Accepted { price, time }),

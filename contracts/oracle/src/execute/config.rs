@@ -1,10 +1,12 @@
-use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response};
+use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response, StdResult};
 
 use crate::error::ContractError;
 use crate::helpers::{ensure_owner, validate_config};
-use crate::state::CONFIG;
+use crate::state::{DenomState, Params, CONFIG, DENOMS};
 
-/// Owner: changes the given fields; the resulting config is validated as at instantiation.
+/// Owner: changes the given fields; the resulting config is validated as at instantiation. When
+/// the parameters a price needs change, every denom's copy of them is rewritten (one write per
+/// denom with sources: an owner-only message, bounded by the denoms the owner listed).
 pub fn update_config(
     deps: DepsMut,
     info: MessageInfo,
@@ -29,6 +31,15 @@ pub fn update_config(
         config.twap_window = twap_window;
     }
     validate_config(&config)?;
+    let params = Params::of(&config);
+    let stale: Vec<(String, DenomState)> = DENOMS
+        .range(deps.storage, None)
+        .filter(|item| !matches!(item, Ok((_, state)) if state.params == params))
+        .collect::<StdResult<_>>()?;
+    for (denom, mut state) in stale {
+        state.params = params;
+        DENOMS.save(deps.storage, &denom, &state)?;
+    }
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new().add_attribute("action", "update_config"))
 }

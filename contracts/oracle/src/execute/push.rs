@@ -5,7 +5,7 @@ use keel_types::oracle::PriceInput;
 
 use crate::error::ContractError;
 use crate::helpers::within_deviation;
-use crate::state::{Accepted, Config, DenomState, Pending, CONFIG, DENOMS, FEEDERS};
+use crate::state::{Accepted, DenomState, Pending, DENOMS, FEEDERS};
 use crate::twap;
 
 /// A feeder may confirm its own pending price only this many seconds after pushing it.
@@ -37,15 +37,9 @@ impl Outcome {
 }
 
 /// Decides the outcome of a push of `price` by `feeder` at `now`.
-pub fn judge(
-    state: &DenomState,
-    config: &Config,
-    feeder: &Addr,
-    price: Decimal,
-    now: u64,
-) -> Outcome {
-    let max_age = state.max_age(config);
-    let max_deviation = state.max_deviation(config);
+pub fn judge(state: &DenomState, feeder: &Addr, price: Decimal, now: u64) -> Outcome {
+    let max_age = state.max_age();
+    let max_deviation = state.max_deviation();
     let Some(accepted) = &state.accepted else {
         return Outcome::Accepted;
     };
@@ -92,7 +86,6 @@ pub fn push_prices(
     if prices.is_empty() {
         return Err(ContractError::EmptyPush {});
     }
-    let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
 
     let mut touched: Vec<Touched> = vec![];
@@ -121,14 +114,14 @@ pub fn push_prices(
             return Err(ContractError::NoSources { denom });
         };
 
-        let outcome = judge(&entry.state, &config, &info.sender, price, now);
+        let outcome = judge(&entry.state, &info.sender, price, now);
         match outcome {
             Outcome::Accepted | Outcome::Confirmed => {
                 twap::record(
                     &mut entry.state.observations,
                     now,
                     price,
-                    config.twap_window,
+                    entry.state.params.twap_window,
                 )?;
                 entry.state.accepted = Some(Accepted { price, time: now });
                 entry.state.pending = None;

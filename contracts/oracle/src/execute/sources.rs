@@ -3,7 +3,7 @@ use keel_types::oracle::PriceSource;
 
 use crate::error::ContractError;
 use crate::helpers::ensure_owner;
-use crate::state::{DenomState, CONFIG, DENOMS};
+use crate::state::{DenomState, Params, CONFIG, DENOMS};
 
 fn invalid(denom: &str, reason: &str) -> ContractError {
     ContractError::InvalidSources {
@@ -61,6 +61,7 @@ pub fn set_price_sources(
         },
         None => DenomState {
             sources,
+            params: Params::of(&config),
             max_age,
             max_deviation,
             accepted: None,
