@@ -43,8 +43,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use cosmwasm_std::{
-    coin, to_json_binary, Addr, Binary, Coin, Decimal, Decimal256, Deps, DepsMut, Env, Int256,
-    MessageInfo, Record, Response, StdResult, Uint128, Uint256,
+    coin, to_json_binary, Addr, Api, Binary, CanonicalAddr, Coin, Decimal, Decimal256, Deps,
+    DepsMut, Env, Int256, MessageInfo, Record, Response, StdResult, Uint128, Uint256,
 };
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_multi_test::{AppResponse, ContractWrapper, Executor};
@@ -983,6 +983,12 @@ impl World {
         self.accounts.iter().position(|a| a == addr)
     }
 
+    /// The account owning a stored position (positions keep the owner's canonical address).
+    fn owner_account(&self, owner: &CanonicalAddr) -> Option<usize> {
+        let addr = self.suite.app.api().addr_humanize(owner).ok()?;
+        self.account_of(&addr)
+    }
+
     fn denom(&self, asset: usize) -> String {
         self.assets[asset].denom.clone()
     }
@@ -1002,7 +1008,7 @@ impl World {
     fn owner_of(&self, snap: &Snap, id: u64) -> Option<usize> {
         snap.positions
             .get(&id)
-            .and_then(|p| self.account_of(&p.owner))
+            .and_then(|p| self.owner_account(&p.owner))
     }
 
     fn who(&self, snap: &Snap, who: Who, id: u64) -> usize {
@@ -2898,7 +2904,7 @@ impl Checker<'_> {
             }
         }
         for p in s.positions.values() {
-            let Some(k) = self.w.account_of(&p.owner) else {
+            let Some(k) = self.w.owner_account(&p.owner) else {
                 continue;
             };
             for bal in &p.collateral {

@@ -407,11 +407,10 @@ pub fn check_min_debt(
 mod tests {
     use super::*;
     use crate::prices::Twap;
-    use cosmwasm_std::Addr;
 
     fn with_debt() -> Position {
         Position {
-            owner: Addr::unchecked("owner"),
+            owner: cosmwasm_std::CanonicalAddr::from(b"owner".as_slice()),
             collateral: vec![],
             debt: vec![Balance {
                 asset: 1,

@@ -105,6 +105,7 @@ pub fn assets(
 fn position_response(
     position_id: PositionId,
     position: &Position,
+    owner: Addr,
     assets: &Assets,
     prices: &Prices,
     price_error: Option<String>,
@@ -162,7 +163,7 @@ fn position_response(
     };
     Ok(PositionResponse {
         position_id,
-        owner: position.owner.clone(),
+        owner,
         collateral,
         debt,
         health,
@@ -205,7 +206,8 @@ fn position_responses(
             });
             // The stored balances: a self-repay write-off happens at the next touch (SPEC 3.5),
             // so that the positions always add up to the asset totals (SPEC 6.1).
-            position_response(id, &p, &assets, &prices, error, &config)
+            let owner = deps.api.addr_humanize(&p.owner)?;
+            position_response(id, &p, owner, &assets, &prices, error, &config)
         })
         .collect()
 }
@@ -411,7 +413,16 @@ pub fn simulate(
             }
         }
     }
-    position_response(position_id, &position, &assets, &prices, None, &config)
+    let owner = deps.api.addr_humanize(&position.owner)?;
+    position_response(
+        position_id,
+        &position,
+        owner,
+        &assets,
+        &prices,
+        None,
+        &config,
+    )
 }
 
 /// What a liquidator needs, at spot prices, in one query.

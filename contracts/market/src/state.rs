@@ -1,7 +1,8 @@
 //! Storage. Keys are one or two bytes and assets are referred to by a `u16` id inside positions,
 //! so that the hot records (asset state, positions) stay small: every byte written costs gas.
 use cosmwasm_std::{
-    Addr, Binary, Decimal, Decimal256, Empty, Order, StdError, StdResult, Storage, Uint128, Uint256,
+    Addr, Binary, CanonicalAddr, Decimal, Decimal256, Empty, Order, StdError, StdResult, Storage,
+    Uint128, Uint256,
 };
 use cw_storage_plus::{Item, Map, PrimaryKey};
 use keel_math::{HealthBounds, RateModel, RatePoint};
@@ -362,7 +363,9 @@ pub struct StoredSink {
 /// SDK gas.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Position {
-    pub owner: Addr,
+    /// The owner's canonical address: 20 or 32 bytes where the bech32 string takes 43-65, in a
+    /// record nearly every message rewrites (`Touch` holds the human form).
+    pub owner: CanonicalAddr,
     pub collateral: Vec<Balance>,
     pub debt: Vec<Balance>,
     pub automation: Option<StoredAutomation>,
@@ -633,13 +636,13 @@ fn take_automation(bytes: &mut &[u8]) -> StdResult<StoredAutomation> {
 }
 
 /// The binary form of a position:
-/// `owner_len:u8 owner:utf8 n_collateral:u8 balance* n_debt:u8 balance* [automation JSON]`, a
+/// `owner_len:u8 owner:canonical n_collateral:u8 balance* n_debt:u8 balance* [automation JSON]`, a
 /// balance being `asset:u16be scaled:uint mark:(0 | 1 uint)`, each `uint` a length byte and
 /// the big-endian bytes without leading zeros. A position holds at most 32 assets
 /// (`max_position_assets`), so counts fit one byte.
 impl Record for Position {
     fn encode(&self) -> StdResult<Vec<u8>> {
-        let owner = self.owner.as_bytes();
+        let owner = self.owner.as_slice();
         let mut out = Vec::with_capacity(owner.len().saturating_add(64));
         out.push(
             u8::try_from(owner.len()).map_err(|_| corrupt("position", "owner over 255 bytes"))?,
@@ -671,8 +674,7 @@ impl Record for Position {
     fn decode(mut bytes: &[u8]) -> StdResult<Self> {
         let bytes = &mut bytes;
         let owner_len = usize::from(take_u8(bytes)?);
-        let owner = std::str::from_utf8(take(bytes, owner_len)?)
-            .map_err(|_| corrupt("position", "owner is not utf-8"))?;
+        let owner = CanonicalAddr::from(take(bytes, owner_len)?);
         let mut lists = [vec![], vec![]];
         for list in &mut lists {
             let count = usize::from(take_u8(bytes)?);
@@ -706,7 +708,7 @@ impl Record for Position {
             return Err(corrupt("position", "trailing bytes"));
         }
         Ok(Position {
-            owner: Addr::unchecked(owner),
+            owner,
             collateral,
             debt,
             automation,
@@ -789,7 +791,7 @@ mod tests {
 
     fn position(automation: Option<StoredAutomation>) -> Position {
         Position {
-            owner: Addr::unchecked("owner"),
+            owner: CanonicalAddr::from(b"owner".as_slice()),
             collateral: vec![
                 Balance {
                     asset: 1,

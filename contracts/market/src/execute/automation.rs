@@ -373,7 +373,7 @@ fn borrow_and_push(
             (address, vec![mint])
         }
         None => {
-            let owner = touch.position.owner.clone();
+            let owner = touch.owner.clone();
             (owner.clone(), vec![mint_to(&owner)?])
         }
     };

@@ -114,6 +114,8 @@ pub struct Touch {
     pub contract: Addr,
     pub position_id: PositionId,
     pub position: Position,
+    /// The position's owner, humanized once from the record's canonical address.
+    pub owner: Addr,
     pub assets: Assets,
     prices: Option<Prices>,
     /// Whether `prices` asks for the TWAP: yes unless the message said it never values the
@@ -127,7 +129,8 @@ impl Touch {
     pub fn load(deps: Deps, env: &Env, position_id: PositionId) -> Result<Self, ContractError> {
         let config = CONFIG.load(deps.storage)?;
         let position = load_position(deps.storage, position_id)?;
-        Self::with_position(deps.storage, env, config, position_id, position)
+        let owner = deps.api.addr_humanize(&position.owner)?;
+        Self::with_position(deps.storage, env, config, position_id, position, owner)
     }
 
     pub fn with_position(
@@ -136,6 +139,7 @@ impl Touch {
         config: Config,
         position_id: PositionId,
         position: Position,
+        owner: Addr,
     ) -> Result<Self, ContractError> {
         let mut assets = Assets::new(env.block.time.seconds());
         load_position_assets(storage, &position, &mut assets)?;
@@ -144,6 +148,7 @@ impl Touch {
             contract: env.contract.address.clone(),
             position_id,
             position,
+            owner,
             assets,
             prices: None,
             twap: Twap::Fetch,
@@ -175,7 +180,7 @@ impl Touch {
     }
 
     pub fn require_owner(&self, sender: &Addr, action: &str) -> Result<(), ContractError> {
-        if *sender != self.position.owner {
+        if *sender != self.owner {
             return Err(ContractError::unauthorized(action, sender));
         }
         Ok(())

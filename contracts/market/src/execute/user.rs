@@ -59,12 +59,19 @@ pub fn open_position(
     )?;
     OWNER_POSITIONS.save(deps.storage, (&owner, position_id), &cosmwasm_std::Empty {})?;
     let position = Position {
-        owner: owner.clone(),
+        owner: deps.api.addr_canonicalize(owner.as_str())?,
         collateral: vec![],
         debt: vec![],
         automation,
     };
-    let mut touch = Touch::with_position(deps.storage, &env, config, position_id, position)?;
+    let mut touch = Touch::with_position(
+        deps.storage,
+        &env,
+        config,
+        position_id,
+        position,
+        owner.clone(),
+    )?;
     let deposits = deposit_payments(&deps, &mut touch, &payments)?;
 
     let mut response = Response::new()
