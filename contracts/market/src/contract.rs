@@ -9,7 +9,6 @@ use crate::execute::automation::{rebalance, set_automation};
 use crate::execute::seize::{seize, SeizeArgs};
 use crate::execute::{admin, nonpayable, user, Payment};
 use crate::query;
-use crate::state::CONFIG;
 
 pub const CONTRACT_NAME: &str = "crates.io:keel-market";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -24,7 +23,7 @@ pub fn instantiate(
     nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     let config = admin::config_from_instantiate(deps.api, msg)?;
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("owner", config.owner)

@@ -20,7 +20,7 @@ use crate::position::{
     load_position_assets, Pricing,
 };
 use crate::prices::{fetch_prices_lenient, Prices, Twap};
-use crate::state::{AssetId, Position, PositionId, CONFIG, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
+use crate::state::{AssetId, Config, Position, PositionId, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
 
 const DEFAULT_LIMIT: u32 = 10;
 const MAX_LIMIT: u32 = 100;
@@ -30,7 +30,7 @@ fn limit(limit: Option<u32>) -> usize {
 }
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
-    let c = CONFIG.load(deps.storage)?;
+    let c = Config::load(deps.storage, deps.api)?;
     let moet_denom = match c.moet {
         Some(id) => Some(crate::state::ASSET_INFO.load(deps.storage, id)?.denom),
         None => None,
@@ -178,7 +178,7 @@ fn position_responses(
     env: &Env,
     positions: Vec<(PositionId, Position)>,
 ) -> Result<Vec<PositionResponse>, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     let mut assets = Assets::new(env.block.time.seconds());
     let mut ids: Vec<AssetId> = vec![];
     for (_, p) in &positions {

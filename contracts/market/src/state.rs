@@ -1,8 +1,8 @@
 //! Storage. Keys are one or two bytes and assets are referred to by a `u16` id inside positions,
 //! so that the hot records (asset state, positions) stay small: every byte written costs gas.
 use cosmwasm_std::{
-    Addr, Binary, CanonicalAddr, Decimal, Decimal256, Empty, Order, StdError, StdResult, Storage,
-    Uint128, Uint256,
+    Addr, Api, Binary, CanonicalAddr, Decimal, Decimal256, Empty, Order, StdError, StdResult,
+    Storage, Uint128, Uint256,
 };
 use cw_storage_plus::{Item, Map, PrimaryKey};
 use keel_math::{HealthBounds, RateModel, RatePoint};
@@ -34,10 +34,26 @@ pub struct Config {
 }
 
 /// `present:u8` (a bit per optional field: pending owner, liquidator, guardian, treasury, moet),
-/// then the fields in declaration order, those absent left out: addresses as `len:u8 utf8`,
+/// then the fields in declaration order, those absent left out: addresses as `len:u8` and their
+/// canonical bytes (20 or 32 instead of 43-65 characters: the config is read by every message),
 /// decimals and integers as `uint`s (see [`put_uint`]), `moet` as `u16be`.
-impl Record for Config {
-    fn encode(&self) -> StdResult<Vec<u8>> {
+impl Config {
+    pub fn load(storage: &dyn Storage, api: &dyn Api) -> StdResult<Self> {
+        let bytes = storage
+            .get(CONFIG_KEY)
+            .ok_or_else(|| StdError::not_found("config"))?;
+        Self::decode(&bytes, |canonical| api.addr_humanize(canonical))
+    }
+
+    pub fn save(&self, storage: &mut dyn Storage, api: &dyn Api) -> StdResult<()> {
+        storage.set(
+            CONFIG_KEY,
+            &self.encode(|addr| api.addr_canonicalize(addr.as_str()))?,
+        );
+        Ok(())
+    }
+
+    fn encode(&self, canonical: impl Fn(&Addr) -> StdResult<CanonicalAddr>) -> StdResult<Vec<u8>> {
         let mut out = Vec::with_capacity(256);
         let optional = [
             &self.pending_owner,
@@ -52,10 +68,16 @@ impl Record for Config {
             }
         }
         out.push(present);
-        put_str(&mut out, self.owner.as_str())?;
-        put_str(&mut out, self.oracle.as_str())?;
+        let mut put_addr = |addr: &Addr| -> StdResult<()> {
+            let bytes = canonical(addr)?;
+            out.push(u8::try_from(bytes.len()).map_err(|_| corrupt("config", "long address"))?);
+            out.extend_from_slice(&bytes);
+            Ok(())
+        };
+        put_addr(&self.owner)?;
+        put_addr(&self.oracle)?;
         for addr in optional.into_iter().flatten() {
-            put_str(&mut out, addr.as_str())?;
+            put_addr(addr)?;
         }
         let HealthBounds { min, target, max } = &self.default_health;
         for d in [
@@ -77,15 +99,22 @@ impl Record for Config {
         Ok(out)
     }
 
-    fn decode(mut bytes: &[u8]) -> StdResult<Self> {
+    fn decode(
+        mut bytes: &[u8],
+        human: impl Fn(&CanonicalAddr) -> StdResult<Addr>,
+    ) -> StdResult<Self> {
         let bytes = &mut bytes;
         let present = take_u8(bytes)?;
-        let owner = Addr::unchecked(take_str(bytes)?);
-        let oracle = Addr::unchecked(take_str(bytes)?);
+        let take_addr = |bytes: &mut &[u8]| -> StdResult<Addr> {
+            let len = usize::from(take_u8(bytes)?);
+            human(&CanonicalAddr::from(take(bytes, len)?))
+        };
+        let owner = take_addr(bytes)?;
+        let oracle = take_addr(bytes)?;
         let mut optional = [None, None, None, None];
         for (bit, addr) in optional.iter_mut().enumerate() {
             if present & (1 << bit) != 0 {
-                *addr = Some(Addr::unchecked(take_str(bytes)?));
+                *addr = Some(take_addr(bytes)?);
             }
         }
         let mut decimals = [Decimal::zero(); 8];
@@ -412,33 +441,6 @@ impl<'a, K: PrimaryKey<'a>, T: Record> BinMap<K, T> {
     }
 }
 
-/// One [`Record`] under a fixed key (the binary counterpart of a cw-storage-plus `Item`).
-pub struct BinItem<T> {
-    key: &'static str,
-    record: PhantomData<T>,
-}
-
-impl<T: Record> BinItem<T> {
-    pub const fn new(key: &'static str) -> Self {
-        BinItem {
-            key,
-            record: PhantomData,
-        }
-    }
-
-    pub fn load(&self, storage: &dyn Storage) -> StdResult<T> {
-        let bytes = storage
-            .get(self.key.as_bytes())
-            .ok_or_else(|| StdError::not_found(std::any::type_name::<T>()))?;
-        T::decode(&bytes)
-    }
-
-    pub fn save(&self, storage: &mut dyn Storage, value: &T) -> StdResult<()> {
-        storage.set(self.key.as_bytes(), &value.encode()?);
-        Ok(())
-    }
-}
-
 impl<T: Record> BinMap<u64, T> {
     /// Records with a key above `start_after`, ascending.
     pub fn range<'a>(
@@ -716,7 +718,8 @@ impl Record for Position {
     }
 }
 
-pub const CONFIG: BinItem<Config> = BinItem::new("c");
+/// The config's key (see [`Config::load`]).
+const CONFIG_KEY: &[u8] = b"c";
 pub const NEXT_POSITION_ID: Item<PositionId> = Item::new("n");
 pub const ASSET_COUNT: Item<AssetId> = Item::new("k");
 pub const ASSET_INFO: BinMap<AssetId, AssetInfo> = BinMap::new("i");
@@ -928,14 +931,16 @@ mod tests {
     }
 
     #[test]
-    fn config_round_trips_through_its_compact_form() {
+    fn config_round_trips_with_canonical_addresses() {
+        let api = cosmwasm_std::testing::MockApi::default();
+        let mut storage = cosmwasm_std::testing::MockStorage::new();
         let config = Config {
-            owner: Addr::unchecked("owner"),
+            owner: api.addr_make("owner"),
             pending_owner: None,
-            oracle: Addr::unchecked("oracle"),
-            liquidator: Some(Addr::unchecked("liquidator")),
+            oracle: api.addr_make("oracle"),
+            liquidator: Some(api.addr_make("liquidator")),
             guardian: None,
-            treasury: Some(Addr::unchecked("treasury")),
+            treasury: Some(api.addr_make("treasury")),
             default_health: HealthBounds {
                 min: Decimal::percent(110),
                 target: Decimal::percent(130),
@@ -949,26 +954,33 @@ mod tests {
             max_position_assets: 10,
             moet: Some(3),
         };
-        let bytes = config.encode().unwrap();
-        assert_eq!(Config::decode(&bytes).unwrap(), config);
-        // 1 + owner 6 + oracle 7 + liquidator 11 + treasury 9 + 8 decimals + 10 + moet 2
-        assert_eq!(bytes.len(), 1 + 6 + 7 + 11 + 9 + 8 * 9 + 2 + 2);
+        config.save(&mut storage, &api).unwrap();
+        assert_eq!(Config::load(&storage, &api).unwrap(), config);
+        // 1 + four 32-byte canonical addresses with their length + 8 decimals + 10 + moet 2
+        let stored = storage.get(CONFIG_KEY).unwrap();
+        assert_eq!(stored.len(), 1 + 4 * 33 + 8 * 9 + 2 + 2);
+
+        // the codec alone, with addresses as their own bytes
+        let canonical = |a: &Addr| Ok(CanonicalAddr::from(a.as_bytes()));
+        let human = |c: &CanonicalAddr| Ok(Addr::unchecked(String::from_utf8(c.to_vec()).unwrap()));
         let bare = Config {
+            owner: Addr::unchecked("owner"),
+            oracle: Addr::unchecked("oracle"),
             liquidator: None,
             treasury: None,
             moet: None,
             pending_owner: Some(Addr::unchecked("next")),
             ..config
         };
-        let bytes = bare.encode().unwrap();
-        assert_eq!(Config::decode(&bytes).unwrap(), bare);
+        let bytes = bare.encode(canonical).unwrap();
+        assert_eq!(Config::decode(&bytes, human).unwrap(), bare);
         for cut in 0..bytes.len() {
             assert!(
-                Config::decode(&bytes[..cut]).is_err(),
+                Config::decode(&bytes[..cut], human).is_err(),
                 "prefix of {cut} bytes"
             );
         }
-        assert!(Config::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
+        assert!(Config::decode(&[bytes.as_slice(), &[0]].concat(), human).is_err());
     }
 
     #[test]

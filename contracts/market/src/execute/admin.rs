@@ -8,7 +8,7 @@ use super::{cw20_address, cw20_msg, send_tokens};
 use crate::assets::Assets;
 use crate::error::ContractError;
 use crate::state::{
-    AssetInfo, AssetState, Config, ASSET_COUNT, ASSET_INFO, ASSET_STATE, CONFIG, DENOM_IDS,
+    AssetInfo, AssetState, Config, ASSET_COUNT, ASSET_INFO, ASSET_STATE, DENOM_IDS,
 };
 
 /// Most assets one position may be allowed to hold: bounds the gas of every health check.
@@ -94,7 +94,7 @@ pub fn update_config(
     info: MessageInfo,
     update: ConfigUpdate,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     require_owner(&config, &info, "update_config")?;
     let api = deps.api;
     if let Some(oracle) = update.oracle {
@@ -131,7 +131,7 @@ pub fn update_config(
         config.max_position_assets = v;
     }
     validate_config(&config)?;
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
@@ -140,18 +140,18 @@ pub fn transfer_ownership(
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     require_owner(&config, &info, "transfer_ownership")?;
     let new_owner = deps.api.addr_validate(&new_owner)?;
     config.pending_owner = Some(new_owner.clone());
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
         .add_attribute("pending_owner", new_owner))
 }
 
 pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     if config.pending_owner.as_ref() != Some(&info.sender) {
         return Err(ContractError::unauthorized(
             "accept_ownership",
@@ -160,7 +160,7 @@ pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, Co
     }
     config.owner = info.sender.clone();
     config.pending_owner = None;
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
         .add_attribute("owner", info.sender))
@@ -235,7 +235,7 @@ pub fn list_asset(
     denom: String,
     params: AssetParams,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     require_owner(&config, &info, "list_asset")?;
     validate_params(deps.api, &denom, &params)?;
     if DENOM_IDS.has(deps.storage, &denom) {
@@ -250,7 +250,7 @@ pub fn list_asset(
             });
         }
         config.moet = Some(id);
-        CONFIG.save(deps.storage, &config)?;
+        config.save(deps.storage, deps.api)?;
     }
     let next = id
         .checked_add(1)
@@ -281,7 +281,7 @@ pub fn update_asset(
     denom: String,
     params: AssetParams,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     let mut assets = Assets::new(env.block.time.seconds());
     let id = assets.load_denom(deps.storage, &denom)?;
     let current = assets.get(id)?.info.params.clone();
@@ -334,7 +334,7 @@ pub fn withdraw_reserves(
     amount: Uint128,
     recipient: Option<String>,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     require_owner(&config, &info, "withdraw_reserves")?;
     if amount.is_zero() {
         return Err(ContractError::ZeroAmount { denom });

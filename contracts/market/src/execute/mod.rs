@@ -16,7 +16,7 @@ use crate::assets::Assets;
 use crate::error::ContractError;
 use crate::position::{asset_ids, load_position, load_position_assets};
 use crate::prices::{fetch_prices, AssetPrice, Prices, Twap};
-use crate::state::{AssetId, Config, Position, PositionId, CONFIG, POSITIONS};
+use crate::state::{AssetId, Config, Position, PositionId, POSITIONS};
 
 /// Tokens that came with the message: native funds, or a cw20 `send`.
 #[derive(Clone, Debug)]
@@ -127,7 +127,7 @@ pub struct Touch {
 
 impl Touch {
     pub fn load(deps: Deps, env: &Env, position_id: PositionId) -> Result<Self, ContractError> {
-        let config = CONFIG.load(deps.storage)?;
+        let config = Config::load(deps.storage, deps.api)?;
         let position = load_position(deps.storage, position_id)?;
         let owner = deps.api.addr_humanize(&position.owner)?;
         Self::with_position(deps.storage, env, config, position_id, position, owner)

@@ -7,7 +7,7 @@ use super::automation::{auto_borrow, self_repay, validate_automation};
 use super::{cw20_msg, send_tokens, Payment, Touch};
 use crate::error::ContractError;
 use crate::position::{self, check_asset_count, check_health_floor, check_min_debt};
-use crate::state::{Position, CONFIG, NEXT_POSITION_ID, OWNER_POSITIONS};
+use crate::state::{Config, Position, NEXT_POSITION_ID, OWNER_POSITIONS};
 
 /// Credits each payment as collateral of the touched position.
 fn deposit_payments(
@@ -46,7 +46,7 @@ pub fn open_position(
     automation: Option<Automation>,
     push_to_draw_down_sink: bool,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     let automation = automation
         .map(|a| validate_automation(deps.api, a))
         .transpose()?;
