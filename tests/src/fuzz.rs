@@ -983,9 +983,9 @@ impl World {
         self.accounts.iter().position(|a| a == addr)
     }
 
-    /// The account owning a stored position (positions keep the owner's canonical address).
-    fn owner_account(&self, owner: &CanonicalAddr) -> Option<usize> {
-        let addr = self.suite.app.api().addr_humanize(owner).ok()?;
+    /// The account of a canonical address stored in a position (owner, sink, source).
+    fn account_of_canonical(&self, canonical: &CanonicalAddr) -> Option<usize> {
+        let addr = self.suite.app.api().addr_humanize(canonical).ok()?;
         self.account_of(&addr)
     }
 
@@ -1008,7 +1008,7 @@ impl World {
     fn owner_of(&self, snap: &Snap, id: u64) -> Option<usize> {
         snap.positions
             .get(&id)
-            .and_then(|p| self.owner_account(&p.owner))
+            .and_then(|p| self.account_of_canonical(&p.owner))
     }
 
     fn who(&self, snap: &Snap, who: Who, id: u64) -> usize {
@@ -1328,10 +1328,10 @@ impl World {
         let mut out = vec![];
         if let Some(a) = snap.positions.get(&id).and_then(|p| p.automation.as_ref()) {
             if let Some(s) = &a.sink {
-                out.extend(self.account_of(&s.address));
+                out.extend(self.account_of_canonical(&s.address));
             }
             if let Some(s) = &a.source {
-                out.extend(self.account_of(s));
+                out.extend(self.account_of_canonical(s));
             }
         }
         out
@@ -2904,7 +2904,7 @@ impl Checker<'_> {
             }
         }
         for p in s.positions.values() {
-            let Some(k) = self.w.owner_account(&p.owner) else {
+            let Some(k) = self.w.account_of_canonical(&p.owner) else {
                 continue;
             };
             for bal in &p.collateral {

@@ -1,6 +1,6 @@
 //! Queries (SPEC 3.8). Every figure is accrued to the current block time; a position query
 //! never fails for want of a price.
-use cosmwasm_std::{Addr, Decimal, Decimal256, Deps, Env, Order, StdResult, Uint128};
+use cosmwasm_std::{Addr, Api, Decimal, Decimal256, Deps, Env, Order, StdResult, Uint128};
 use cw_storage_plus::Bound;
 use keel_math::{
     band, borrow_to_target, to_underlying_down, to_underlying_up, value_down, value_up,
@@ -103,9 +103,9 @@ pub fn assets(
 
 /// The response for a position, given its loaded assets and whatever prices are available.
 fn position_response(
+    api: &dyn Api,
     position_id: PositionId,
     position: &Position,
-    owner: Addr,
     assets: &Assets,
     prices: &Prices,
     price_error: Option<String>,
@@ -163,11 +163,15 @@ fn position_response(
     };
     Ok(PositionResponse {
         position_id,
-        owner,
+        owner: api.addr_humanize(&position.owner)?,
         collateral,
         debt,
         health,
-        automation: position.automation.as_ref().map(stored_to_automation),
+        automation: position
+            .automation
+            .as_ref()
+            .map(|a| stored_to_automation(api, a))
+            .transpose()?,
         price_error,
     })
 }
@@ -206,8 +210,7 @@ fn position_responses(
             });
             // The stored balances: a self-repay write-off happens at the next touch (SPEC 3.5),
             // so that the positions always add up to the asset totals (SPEC 6.1).
-            let owner = deps.api.addr_humanize(&p.owner)?;
-            position_response(id, &p, owner, &assets, &prices, error, &config)
+            position_response(deps.api, id, &p, &assets, &prices, error, &config)
         })
         .collect()
 }
@@ -413,11 +416,10 @@ pub fn simulate(
             }
         }
     }
-    let owner = deps.api.addr_humanize(&position.owner)?;
     position_response(
+        deps.api,
         position_id,
         &position,
-        owner,
         &assets,
         &prices,
         None,

@@ -68,12 +68,8 @@ impl Config {
             }
         }
         out.push(present);
-        let mut put_addr = |addr: &Addr| -> StdResult<()> {
-            let bytes = canonical(addr)?;
-            out.push(u8::try_from(bytes.len()).map_err(|_| corrupt("config", "long address"))?);
-            out.extend_from_slice(&bytes);
-            Ok(())
-        };
+        let mut put_addr =
+            |addr: &Addr| -> StdResult<()> { put_bytes(&mut out, &canonical(addr)?) };
         put_addr(&self.owner)?;
         put_addr(&self.oracle)?;
         for addr in optional.into_iter().flatten() {
@@ -105,10 +101,7 @@ impl Config {
     ) -> StdResult<Self> {
         let bytes = &mut bytes;
         let present = take_u8(bytes)?;
-        let take_addr = |bytes: &mut &[u8]| -> StdResult<Addr> {
-            let len = usize::from(take_u8(bytes)?);
-            human(&CanonicalAddr::from(take(bytes, len)?))
-        };
+        let take_addr = |bytes: &mut &[u8]| -> StdResult<Addr> { human(&take_canonical(bytes)?) };
         let owner = take_addr(bytes)?;
         let oracle = take_addr(bytes)?;
         let mut optional = [None, None, None, None];
@@ -373,17 +366,18 @@ pub struct Balance {
     pub mark: Option<Decimal256>,
 }
 
+/// A position's automation, its addresses canonical like the owner's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredAutomation {
     pub sink: Option<StoredSink>,
-    pub source: Option<Addr>,
+    pub source: Option<CanonicalAddr>,
     pub health: Option<HealthBounds>,
     pub self_repay: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredSink {
-    pub address: Addr,
+    pub address: CanonicalAddr,
     pub msg: Option<Binary>,
 }
 
@@ -529,11 +523,20 @@ fn take_u16(bytes: &mut &[u8]) -> StdResult<u16> {
     ]))
 }
 
-/// `len:u8 utf8` (addresses and denoms: at most 255 bytes).
-fn put_str(out: &mut Vec<u8>, s: &str) -> StdResult<()> {
-    out.push(u8::try_from(s.len()).map_err(|_| corrupt("string", "over 255 bytes"))?);
-    out.extend_from_slice(s.as_bytes());
+/// `len:u8 bytes` (canonical addresses, denoms: at most 255 bytes).
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> StdResult<()> {
+    out.push(u8::try_from(bytes.len()).map_err(|_| corrupt("string", "over 255 bytes"))?);
+    out.extend_from_slice(bytes);
     Ok(())
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) -> StdResult<()> {
+    put_bytes(out, s.as_bytes())
+}
+
+fn take_canonical(bytes: &mut &[u8]) -> StdResult<CanonicalAddr> {
+    let len = usize::from(take_u8(bytes)?);
+    Ok(CanonicalAddr::from(take(bytes, len)?))
 }
 
 fn take_str(bytes: &mut &[u8]) -> StdResult<String> {
@@ -554,8 +557,8 @@ const HEALTH: u8 = 8;
 const SELF_REPAY: u8 = 16;
 
 /// A position's automation: `flags:u8` (sink 1, sink hook 2, source 4, health 8, self-repay 16),
-/// then the sink address, its hook `len:u32be bytes`, the source address and the health bounds
-/// (three `uint`s), each when present.
+/// then the sink's canonical address (`len:u8 bytes`), its hook `len:u32be bytes`, the source's
+/// canonical address and the health bounds (three `uint`s), each when present.
 fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
     let msg = a.sink.as_ref().and_then(|sink| sink.msg.as_ref());
     let mut flags = 0;
@@ -572,7 +575,7 @@ fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
     }
     out.push(flags);
     if let Some(sink) = &a.sink {
-        put_str(out, sink.address.as_str())?;
+        put_bytes(out, sink.address.as_slice())?;
     }
     if let Some(msg) = msg {
         let len = u32::try_from(msg.len()).map_err(|_| corrupt("automation", "hook too long"))?;
@@ -580,7 +583,7 @@ fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
         out.extend_from_slice(msg);
     }
     if let Some(source) = &a.source {
-        put_str(out, source.as_str())?;
+        put_bytes(out, source.as_slice())?;
     }
     if let Some(HealthBounds { min, target, max }) = &a.health {
         for d in [min, target, max] {
@@ -593,7 +596,7 @@ fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
 fn take_automation(bytes: &mut &[u8]) -> StdResult<StoredAutomation> {
     let flags = take_u8(bytes)?;
     let sink_address = if flags & SINK != 0 {
-        Some(Addr::unchecked(take_str(bytes)?))
+        Some(take_canonical(bytes)?)
     } else {
         None
     };
@@ -611,7 +614,7 @@ fn take_automation(bytes: &mut &[u8]) -> StdResult<StoredAutomation> {
         None
     };
     let source = if flags & SOURCE != 0 {
-        Some(Addr::unchecked(take_str(bytes)?))
+        Some(take_canonical(bytes)?)
     } else {
         None
     };
@@ -837,7 +840,7 @@ mod tests {
         assert_eq!(Position::decode(&bytes).unwrap(), plain);
         let automated = position(Some(StoredAutomation {
             sink: None,
-            source: Some(Addr::unchecked("source")),
+            source: Some(CanonicalAddr::from(b"source".as_slice())),
             health: None,
             self_repay: true,
         }));
@@ -845,10 +848,10 @@ mod tests {
         assert_eq!(Position::decode(&bytes).unwrap(), automated);
         let fully_automated = position(Some(StoredAutomation {
             sink: Some(StoredSink {
-                address: Addr::unchecked("sink"),
+                address: CanonicalAddr::from(b"sink".as_slice()),
                 msg: Some(Binary::from(b"{\"hook\":{}}")),
             }),
-            source: Some(Addr::unchecked("source")),
+            source: Some(CanonicalAddr::from(b"source".as_slice())),
             health: Some(HealthBounds {
                 min: Decimal::percent(120),
                 target: Decimal::percent(140),
@@ -867,7 +870,7 @@ mod tests {
         }
         let sink_without_hook = position(Some(StoredAutomation {
             sink: Some(StoredSink {
-                address: Addr::unchecked("sink"),
+                address: CanonicalAddr::from(b"sink".as_slice()),
                 msg: None,
             }),
             source: None,

@@ -1,8 +1,8 @@
 //! Automation (SPEC 3.5): auto-borrow to the target health, keeper rebalancing, self-repaying
 //! MOET debt.
 use cosmwasm_std::{
-    Addr, Api, Decimal, Decimal256, DepsMut, Env, MessageInfo, QuerierWrapper, Response, Storage,
-    Uint128, Uint256,
+    Addr, Api, CanonicalAddr, Decimal, Decimal256, DepsMut, Env, MessageInfo, QuerierWrapper,
+    Response, Storage, Uint128, Uint256,
 };
 use cw20::{AllowanceResponse, BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg};
 use keel_math::{
@@ -33,33 +33,49 @@ pub fn validate_automation(
             .draw_down_sink
             .map(|s| -> Result<StoredSink, ContractError> {
                 Ok(StoredSink {
-                    address: api.addr_validate(&s.address)?,
+                    address: canonical(api, &s.address)?,
                     msg: s.msg,
                 })
             })
             .transpose()?,
         source: automation
             .top_up_source
-            .map(|s| api.addr_validate(&s))
+            .map(|s| canonical(api, &s))
             .transpose()?,
         health: automation.health,
         self_repay: automation.self_repay,
     })
 }
 
-pub fn stored_to_automation(stored: &StoredAutomation) -> Automation {
-    Automation {
+/// A valid address, in the canonical form positions store (see `state::Position`).
+fn canonical(api: &dyn Api, address: &str) -> Result<CanonicalAddr, ContractError> {
+    let valid = api.addr_validate(address)?;
+    Ok(api.addr_canonicalize(valid.as_str())?)
+}
+
+pub fn stored_to_automation(
+    api: &dyn Api,
+    stored: &StoredAutomation,
+) -> Result<Automation, ContractError> {
+    Ok(Automation {
         draw_down_sink: stored
             .sink
             .as_ref()
-            .map(|s| keel_types::market::DrawDownSink {
-                address: s.address.to_string(),
-                msg: s.msg.clone(),
-            }),
-        top_up_source: stored.source.as_ref().map(|s| s.to_string()),
+            .map(|s| -> Result<_, ContractError> {
+                Ok(keel_types::market::DrawDownSink {
+                    address: api.addr_humanize(&s.address)?.into_string(),
+                    msg: s.msg.clone(),
+                })
+            })
+            .transpose()?,
+        top_up_source: stored
+            .source
+            .as_ref()
+            .map(|s| api.addr_humanize(s).map(Addr::into_string))
+            .transpose()?,
         health: stored.health.clone(),
         self_repay: stored.self_repay,
-    }
+    })
 }
 
 fn self_repays(automation: Option<&StoredAutomation>) -> bool {
@@ -316,6 +332,7 @@ fn moet_to_target(
 /// when none is set): a cw20 `send` when the sink has a hook `msg` (minted to the market, then
 /// sent, so the hook's `sender` is the market), else a mint straight to the recipient.
 fn borrow_and_push(
+    api: &dyn Api,
     touch: &mut Touch,
     prices: &Prices,
     moet: AssetId,
@@ -353,11 +370,11 @@ fn borrow_and_push(
             },
         )
     };
+    let sink = sink
+        .map(|s| -> Result<_, ContractError> { Ok((api.addr_humanize(&s.address)?, s.msg)) })
+        .transpose()?;
     let (to, msgs) = match sink {
-        Some(StoredSink {
-            address,
-            msg: Some(hook),
-        }) => {
+        Some((address, Some(hook))) => {
             let send = cw20_msg(
                 &denom,
                 &Cw20ExecuteMsg::Send {
@@ -368,7 +385,7 @@ fn borrow_and_push(
             )?;
             (address, vec![mint_to(&touch.contract)?, send])
         }
-        Some(StoredSink { address, msg: None }) => {
+        Some((address, None)) => {
             let mint = mint_to(&address)?;
             (address, vec![mint])
         }
@@ -396,7 +413,7 @@ pub fn auto_borrow(
     if amount.is_zero() {
         return Ok(response.add_attribute("drawn_down", "0"));
     }
-    borrow_and_push(touch, &prices, moet, amount, response)
+    borrow_and_push(deps.api, touch, &prices, moet, amount, response)
 }
 
 pub fn set_automation(
@@ -453,7 +470,11 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
     let bounds = bounds(&touch.position, &touch.config).clone();
     let automation = touch.position.automation.clone();
     let has_sink = automation.as_ref().is_some_and(|a| a.sink.is_some());
-    let source = automation.as_ref().and_then(|a| a.source.clone());
+    let source = automation
+        .as_ref()
+        .and_then(|a| a.source.as_ref())
+        .map(|s| deps.api.addr_humanize(s))
+        .transpose()?;
     let above_max = before
         .health_factor
         .map(|hf| hf > Decimal256::from(bounds.max))
@@ -471,7 +492,7 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
             if amount.is_zero() {
                 Rebalanced::None("nothing to borrow")
             } else {
-                response = borrow_and_push(&mut touch, &prices, moet, amount, response)?;
+                response = borrow_and_push(deps.api, &mut touch, &prices, moet, amount, response)?;
                 Rebalanced::DrawDown
             }
         }
