@@ -1025,4 +1025,146 @@ mod tests {
             assert!(AssetInfo::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::collection::vec;
+        use proptest::option;
+        use proptest::prelude::*;
+
+        fn decimal() -> impl Strategy<Value = Decimal> {
+            any::<u128>().prop_map(Decimal::raw)
+        }
+
+        fn balance() -> impl Strategy<Value = Balance> {
+            (any::<u16>(), any::<u128>(), option::of(any::<[u8; 32]>())).prop_map(
+                |(asset, scaled, mark)| Balance {
+                    asset,
+                    scaled: Uint128::new(scaled),
+                    mark: mark.map(|m| Decimal256::new(Uint256::from_be_bytes(m))),
+                },
+            )
+        }
+
+        fn canonical() -> impl Strategy<Value = CanonicalAddr> {
+            vec(any::<u8>(), 1..=64).prop_map(CanonicalAddr::from)
+        }
+
+        fn bounds() -> impl Strategy<Value = HealthBounds> {
+            (decimal(), decimal(), decimal()).prop_map(|(min, target, max)| HealthBounds {
+                min,
+                target,
+                max,
+            })
+        }
+
+        fn automation() -> impl Strategy<Value = StoredAutomation> {
+            (
+                option::of((canonical(), option::of(vec(any::<u8>(), 0..300)))),
+                option::of(canonical()),
+                option::of(bounds()),
+                any::<bool>(),
+            )
+                .prop_map(|(sink, source, health, self_repay)| StoredAutomation {
+                    sink: sink.map(|(address, msg)| StoredSink {
+                        address,
+                        msg: msg.map(Binary::from),
+                    }),
+                    source,
+                    health,
+                    self_repay,
+                })
+        }
+
+        fn rate_model() -> impl Strategy<Value = RateModel> {
+            prop_oneof![
+                decimal().prop_map(|rate| RateModel::Fixed { rate }),
+                vec((decimal(), decimal()), 0..8).prop_map(|points| RateModel::Piecewise {
+                    points: points
+                        .into_iter()
+                        .map(|(utilization, rate)| RatePoint { utilization, rate })
+                        .collect(),
+                }),
+            ]
+        }
+
+        fn asset_info() -> impl Strategy<Value = AssetInfo> {
+            (
+                "[a-z0-9:/]{1,80}",
+                any::<u8>(),
+                any::<bool>(),
+                [decimal(), decimal(), decimal(), decimal()],
+                rate_model(),
+                option::of(any::<u128>()),
+                option::of(any::<u128>()),
+                [any::<bool>(), any::<bool>(), any::<bool>()],
+            )
+                .prop_map(
+                    |(denom, decimals, minted, [cf, lt, bf, rf], rate_model, sc, bc, enabled)| {
+                        AssetInfo {
+                            denom,
+                            params: AssetParams {
+                                decimals,
+                                kind: if minted {
+                                    AssetKind::Minted
+                                } else {
+                                    AssetKind::Pool
+                                },
+                                collateral_factor: cf,
+                                liquidation_threshold: lt,
+                                borrow_factor: bf,
+                                reserve_factor: rf,
+                                rate_model,
+                                supply_cap: sc.map(Uint128::new),
+                                borrow_cap: bc.map(Uint128::new),
+                                deposit_enabled: enabled[0],
+                                borrow_enabled: enabled[1],
+                                collateral_enabled: enabled[2],
+                            },
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn any_position_round_trips(
+                owner in canonical(),
+                collateral in vec(balance(), 0..=32),
+                debt in vec(balance(), 0..=32),
+                automation in option::of(automation()),
+            ) {
+                let position = Position { owner, collateral, debt, automation };
+                let bytes = position.encode().unwrap();
+                prop_assert_eq!(Position::decode(&bytes).unwrap(), position);
+            }
+
+            #[test]
+            fn any_asset_record_round_trips(info in asset_info(), words in any::<[[u8; 32]; 3]>(),
+                amounts in any::<[u128; 4]>(), last_updated in any::<u64>()) {
+                prop_assert_eq!(AssetInfo::decode(&info.encode().unwrap()).unwrap(), info);
+                let state = AssetState {
+                    supply_index: Decimal256::new(Uint256::from_be_bytes(words[0])),
+                    borrow_index: Decimal256::new(Uint256::from_be_bytes(words[1])),
+                    scaled_supply: Uint128::new(amounts[0]),
+                    scaled_debt: Uint128::new(amounts[1]),
+                    reserves: Decimal256::new(Uint256::from_be_bytes(words[2])),
+                    deficit: Uint128::new(amounts[2]),
+                    cash: Uint128::new(amounts[3]),
+                    last_updated,
+                };
+                prop_assert_eq!(AssetState::decode(&state.encode().unwrap()).unwrap(), state);
+            }
+
+            /// Whatever the bytes, a decoder returns a value or an error: it never panics.
+            #[test]
+            fn no_bytes_make_a_decoder_panic(bytes in vec(any::<u8>(), 0..400)) {
+                let human = |c: &CanonicalAddr| Ok(Addr::unchecked(format!("{c}")));
+                let _ = Position::decode(&bytes);
+                let _ = AssetInfo::decode(&bytes);
+                let _ = AssetState::decode(&bytes);
+                let _ = Config::decode(&bytes, human);
+            }
+        }
+    }
 }
