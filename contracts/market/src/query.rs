@@ -241,8 +241,9 @@ pub fn positions(
     let list: Vec<(PositionId, Position)> = match owner {
         Some(owner) => {
             let owner: Addr = deps.api.addr_validate(&owner)?;
+            let owner = deps.api.addr_canonicalize(owner.as_str())?;
             let ids: Vec<PositionId> = OWNER_POSITIONS
-                .prefix(&owner)
+                .prefix(owner.as_slice())
                 .keys(deps.storage, start, None, Order::Ascending)
                 .take(limit(limit_))
                 .collect::<StdResult<_>>()?;

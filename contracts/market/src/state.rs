@@ -729,8 +729,9 @@ pub const ASSET_INFO: BinMap<AssetId, AssetInfo> = BinMap::new("i");
 pub const ASSET_STATE: BinMap<AssetId, AssetState> = BinMap::new("s");
 pub const DENOM_IDS: Map<&str, AssetId> = Map::new("d");
 pub const POSITIONS: BinMap<PositionId, Position> = BinMap::new("p");
-/// Owner index, for the `positions {owner}` query only.
-pub const OWNER_POSITIONS: Map<(&Addr, PositionId), Empty> = Map::new("o");
+/// Owner index, for the `positions {owner}` query only: the owner's canonical address (20 or 32
+/// bytes of key, written once per position, instead of the 43-65 character string).
+pub const OWNER_POSITIONS: Map<(&[u8], PositionId), Empty> = Map::new("o");
 
 #[cfg(test)]
 mod tests {

@@ -57,9 +57,14 @@ pub fn open_position(
             cosmwasm_std::OverflowError::new(cosmwasm_std::OverflowOperation::Add),
         ))?),
     )?;
-    OWNER_POSITIONS.save(deps.storage, (&owner, position_id), &cosmwasm_std::Empty {})?;
+    let canonical_owner = deps.api.addr_canonicalize(owner.as_str())?;
+    OWNER_POSITIONS.save(
+        deps.storage,
+        (canonical_owner.as_slice(), position_id),
+        &cosmwasm_std::Empty {},
+    )?;
     let position = Position {
-        owner: deps.api.addr_canonicalize(owner.as_str())?,
+        owner: canonical_owner,
         collateral: vec![],
         debt: vec![],
         automation,
