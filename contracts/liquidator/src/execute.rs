@@ -10,7 +10,7 @@ use keel_types::market::{ExecuteMsg as MarketExecuteMsg, ReceiveMsg as MarketRec
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::error::ContractError;
 use crate::liquidation::{compute_amounts, query_context};
-use crate::state::{Config, CONFIG};
+use crate::state::Config;
 
 /// Default share of a debt one liquidation may repay.
 pub const DEFAULT_CLOSE_FACTOR: Decimal = Decimal::percent(20);
@@ -43,16 +43,14 @@ pub fn instantiate(deps: DepsMut, msg: InstantiateMsg) -> Result<Response, Contr
     validate_factors(close_factor, liquidation_bonus)?;
 
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    CONFIG.save(
-        deps.storage,
-        &Config {
-            owner: owner.clone(),
-            pending_owner: None,
-            market: market.clone(),
-            close_factor,
-            liquidation_bonus,
-        },
-    )?;
+    Config {
+        owner: owner.clone(),
+        pending_owner: None,
+        market: market.clone(),
+        close_factor,
+        liquidation_bonus,
+    }
+    .save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("owner", owner)
@@ -154,7 +152,7 @@ fn liquidate(
     payment: Payment,
     args: LiquidateArgs,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     let LiquidateArgs {
         position_id,
         debt_denom,
@@ -274,7 +272,7 @@ pub fn update_config(
     close_factor: Option<Decimal>,
     liquidation_bonus: Option<Decimal>,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     if info.sender != config.owner {
         return Err(ContractError::Unauthorized);
     }
@@ -288,7 +286,7 @@ pub fn update_config(
         config.liquidation_bonus = bonus;
     }
     validate_factors(config.close_factor, config.liquidation_bonus)?;
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "update_config")
         .add_attribute("market", config.market)
@@ -303,13 +301,13 @@ pub fn transfer_ownership(
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     if info.sender != config.owner {
         return Err(ContractError::Unauthorized);
     }
     let new_owner = deps.api.addr_validate(&new_owner)?;
     config.pending_owner = Some(new_owner.clone());
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
         .add_attribute("pending_owner", new_owner))
@@ -317,7 +315,7 @@ pub fn transfer_ownership(
 
 /// The pending owner only.
 pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = Config::load(deps.storage, deps.api)?;
     let pending = config
         .pending_owner
         .take()
@@ -326,7 +324,7 @@ pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, Co
         return Err(ContractError::Unauthorized);
     }
     config.owner = pending.clone();
-    CONFIG.save(deps.storage, &config)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
         .add_attribute("owner", pending))

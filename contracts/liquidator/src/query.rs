@@ -6,10 +6,10 @@ use keel_types::market::{PositionResponse, QueryMsg as MarketQueryMsg, SimulateA
 
 use crate::error::ContractError;
 use crate::liquidation::{compute_amounts, query_context};
-use crate::state::CONFIG;
+use crate::state::Config;
 
 pub fn config(deps: Deps) -> Result<Binary, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     Ok(to_json_binary(&ConfigResponse {
         owner: config.owner,
         pending_owner: config.pending_owner,
@@ -28,7 +28,7 @@ pub fn quote(
     collateral_denom: String,
     repay_amount: Option<Uint128>,
 ) -> Result<Binary, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = Config::load(deps.storage, deps.api)?;
     let ctx = query_context(
         &deps.querier,
         &config,
