@@ -86,7 +86,7 @@ impl Config {
             &self.max_close_factor,
             &self.max_liquidation_bonus,
         ] {
-            put_uint(&mut out, &d.atomics().to_be_bytes());
+            put_decimal(&mut out, *d);
         }
         put_uint(&mut out, &self.max_position_assets.to_be_bytes());
         if let Some(moet) = self.moet {
@@ -197,18 +197,18 @@ impl Record for AssetInfo {
             p.borrow_factor,
             p.reserve_factor,
         ] {
-            put_uint(&mut out, &d.atomics().to_be_bytes());
+            put_decimal(&mut out, d);
         }
         match &p.rate_model {
-            RateModel::Fixed { rate } => put_uint(&mut out, &rate.atomics().to_be_bytes()),
+            RateModel::Fixed { rate } => put_decimal(&mut out, *rate),
             RateModel::Piecewise { points } => {
                 out.push(
                     u8::try_from(points.len())
                         .map_err(|_| corrupt("asset info", "over 255 rate points"))?,
                 );
                 for point in points {
-                    put_uint(&mut out, &point.utilization.atomics().to_be_bytes());
-                    put_uint(&mut out, &point.rate.atomics().to_be_bytes());
+                    put_decimal(&mut out, point.utilization);
+                    put_decimal(&mut out, point.rate);
                 }
             }
         }
@@ -546,8 +546,28 @@ fn take_str(bytes: &mut &[u8]) -> StdResult<String> {
         .map_err(|_| corrupt("string", "not utf-8"))
 }
 
+/// A `Decimal` as `zeros:u8` and the `uint` of its atomics without their trailing decimal zeros:
+/// parameters are round numbers (0.8 takes 3 bytes instead of 9), and the config and asset info
+/// that hold them are read by every message.
+fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
+    let mut mantissa = d.atomics().u128();
+    let mut zeros = 0u8;
+    while mantissa != 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        zeros = zeros.saturating_add(1);
+    }
+    out.push(zeros);
+    put_uint(out, &mantissa.to_be_bytes());
+}
+
 fn take_decimal(bytes: &mut &[u8]) -> StdResult<Decimal> {
-    Ok(Decimal::raw(u128::from_be_bytes(take_uint::<16>(bytes)?)))
+    let zeros = take_u8(bytes)?;
+    let mantissa = u128::from_be_bytes(take_uint::<16>(bytes)?);
+    10u128
+        .checked_pow(u32::from(zeros))
+        .and_then(|scale| mantissa.checked_mul(scale))
+        .map(Decimal::raw)
+        .ok_or_else(|| corrupt("decimal", "out of range"))
 }
 
 const SINK: u8 = 1;
@@ -587,7 +607,7 @@ fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
     }
     if let Some(HealthBounds { min, target, max }) = &a.health {
         for d in [min, target, max] {
-            put_uint(out, &d.atomics().to_be_bytes());
+            put_decimal(out, *d);
         }
     }
     Ok(())
@@ -960,9 +980,10 @@ mod tests {
         };
         config.save(&mut storage, &api).unwrap();
         assert_eq!(Config::load(&storage, &api).unwrap(), config);
-        // 1 + four 32-byte canonical addresses with their length + 8 decimals + 10 + moet 2
+        // 1 + four 32-byte canonical addresses with their length + 8 round decimals (3 bytes
+        // each) + 10 + moet 2
         let stored = storage.get(CONFIG_KEY).unwrap();
-        assert_eq!(stored.len(), 1 + 4 * 33 + 8 * 9 + 2 + 2);
+        assert_eq!(stored.len(), 1 + 4 * 33 + 8 * 3 + 2 + 2);
 
         // the codec alone, with addresses as their own bytes
         let canonical = |a: &Addr| Ok(CanonicalAddr::from(a.as_bytes()));
@@ -985,6 +1006,29 @@ mod tests {
             );
         }
         assert!(Config::decode(&[bytes.as_slice(), &[0]].concat(), human).is_err());
+    }
+
+    #[test]
+    fn decimals_drop_their_trailing_zeros_and_round_trip() {
+        for (d, len) in [
+            (Decimal::zero(), 2),
+            (Decimal::raw(1), 3),
+            (Decimal::percent(80), 3),
+            (Decimal::permille(1), 3),
+            (Decimal::raw(123_456_789_000), 6),
+            (Decimal::raw(10u128.pow(38)), 3),
+            (Decimal::MAX, 18),
+        ] {
+            let mut out = vec![];
+            put_decimal(&mut out, d);
+            assert_eq!(out.len(), len, "{d}");
+            let mut read = out.as_slice();
+            assert_eq!(take_decimal(&mut read).unwrap(), d);
+            assert!(read.is_empty());
+        }
+        // a mantissa times 10^zeros beyond 128 bits is an error, not a wrap
+        assert!(take_decimal(&mut [39u8, 1, 1].as_slice()).is_err());
+        assert!(take_decimal(&mut [38u8, 1, 4].as_slice()).is_err());
     }
 
     #[test]
