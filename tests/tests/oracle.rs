@@ -1040,9 +1040,10 @@ fn twap_ring_stays_bounded_under_frequent_pushes() {
             .query_wasm_raw(&s.oracle, key.clone())
             .unwrap()
             .unwrap();
-        // the denom's record: json length, json, then the ring
-        let json_len = usize::from(u16::from_be_bytes([record[0], record[1]]));
-        let ring = keel_oracle::twap::decode(&record[2 + json_len..]).expect("ring");
+        // the denom's record: its binary header, then the ring
+        let ring = keel_oracle::state::DenomStore::decode("uatom", &record)
+            .expect("record")
+            .observations;
         assert!(ring.len() <= keel_oracle::twap::MAX_OBSERVATIONS);
         assert!(
             record.len() <= 300 + 64 * 21,

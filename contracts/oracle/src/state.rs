@@ -14,6 +14,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use keel_types::codec::{
+    put_decimal, put_str, put_uint, take_decimal, take_str, take_u8, take_uint,
+};
 use keel_types::oracle::PriceSource;
 
 use crate::twap::{self, Observation};
@@ -97,25 +100,39 @@ pub const CONFIG: Item<Config> = Item::new("c");
 pub const FEEDERS: Map<&Addr, Empty> = Map::new("f");
 pub const DENOMS: DenomStore = DenomStore::new("s");
 
-/// The JSON part of a denom's record, as an array without field names: `[sources, max_age,
-/// max_deviation, [price, time] | null, [price, feeder, time] | null, [global max_age,
-/// global max_deviation, twap_window]]`.
-type StoredDenomJson = (
-    Vec<PriceSource>,
-    Option<u64>,
-    Option<Decimal>,
-    Option<(Decimal, u64)>,
-    Option<(Decimal, Addr, u64)>,
-    (u64, Decimal, u64),
-);
+const MAX_AGE_OVERRIDE: u8 = 1;
+const MAX_DEVIATION_OVERRIDE: u8 = 2;
+const ACCEPTED: u8 = 4;
+const PENDING: u8 = 8;
 
-/// The denom records: `json_len:u16be json ring`, the ring in [`twap::encode`]'s binary form.
+const FEED: u8 = 0;
+const TWAP: u8 = 1;
+const FIXED: u8 = 2;
+
+/// The denom records, binary (`keel_types::codec`): `flags:u8` (max_age override 1,
+/// max_deviation override 2, accepted 4, pending 8), `n:u8` sources (`0` feed, `1` twap, `2` and
+/// a price: fixed), the overrides when set, the global `max_age`, `max_deviation` and
+/// `twap_window`, the accepted `price time` and the pending `price feeder time` when set, then
+/// the TWAP ring in [`twap::encode`]'s form. Integers are `uint`s, prices their atomics as `uint`s,
+/// parameters `keel_types::codec::put_decimal`'s round form, the feeder its address as text.
 pub struct DenomStore {
     keys: Map<&'static str, Empty>,
 }
 
 fn corrupt(denom: &str) -> StdError {
     StdError::generic_err(format!("corrupt price record of {denom}"))
+}
+
+fn put_price(out: &mut Vec<u8>, price: Decimal) {
+    put_uint(out, &price.atomics().u128().to_be_bytes());
+}
+
+fn take_price(bytes: &mut &[u8]) -> StdResult<Decimal> {
+    Ok(Decimal::raw(u128::from_be_bytes(take_uint::<16>(bytes)?)))
+}
+
+fn take_u64(bytes: &mut &[u8]) -> StdResult<u64> {
+    Ok(u64::from_be_bytes(take_uint::<8>(bytes)?))
 }
 
 impl DenomStore {
@@ -126,59 +143,116 @@ impl DenomStore {
     }
 
     fn encode(state: &DenomState) -> StdResult<Vec<u8>> {
-        let json: StoredDenomJson = (
-            state.sources.clone(),
-            state.max_age,
-            state.max_deviation,
-            state.accepted.map(|a| (a.price, a.time)),
-            state
-                .pending
-                .as_ref()
-                .map(|p| (p.price, p.feeder.clone(), p.time)),
-            (
-                state.params.max_age,
-                state.params.max_deviation,
-                state.params.twap_window,
-            ),
+        let mut flags = 0;
+        for (set, flag) in [
+            (state.max_age.is_some(), MAX_AGE_OVERRIDE),
+            (state.max_deviation.is_some(), MAX_DEVIATION_OVERRIDE),
+            (state.accepted.is_some(), ACCEPTED),
+            (state.pending.is_some(), PENDING),
+        ] {
+            if set {
+                flags |= flag;
+            }
+        }
+        let mut out = Vec::with_capacity(64);
+        out.push(flags);
+        out.push(
+            u8::try_from(state.sources.len())
+                .map_err(|_| StdError::generic_err("over 255 price sources"))?,
         );
-        let json = cosmwasm_std::to_json_vec(&json)?;
-        let len = u16::try_from(json.len())
-            .map_err(|_| StdError::generic_err("price record over 64 KiB"))?;
-        let mut out = len.to_be_bytes().to_vec();
-        out.extend_from_slice(&json);
+        for source in &state.sources {
+            match source {
+                PriceSource::Feed {} => out.push(FEED),
+                PriceSource::Twap {} => out.push(TWAP),
+                PriceSource::Fixed { price } => {
+                    out.push(FIXED);
+                    put_price(&mut out, *price);
+                }
+            }
+        }
+        if let Some(max_age) = state.max_age {
+            put_uint(&mut out, &max_age.to_be_bytes());
+        }
+        if let Some(max_deviation) = state.max_deviation {
+            put_decimal(&mut out, max_deviation);
+        }
+        put_uint(&mut out, &state.params.max_age.to_be_bytes());
+        put_decimal(&mut out, state.params.max_deviation);
+        put_uint(&mut out, &state.params.twap_window.to_be_bytes());
+        if let Some(accepted) = &state.accepted {
+            put_price(&mut out, accepted.price);
+            put_uint(&mut out, &accepted.time.to_be_bytes());
+        }
+        if let Some(pending) = &state.pending {
+            put_price(&mut out, pending.price);
+            put_str(&mut out, pending.feeder.as_str())?;
+            put_uint(&mut out, &pending.time.to_be_bytes());
+        }
         out.extend_from_slice(&twap::encode(&state.observations));
         Ok(out)
     }
 
-    fn decode(denom: &str, bytes: &[u8]) -> StdResult<DenomState> {
-        let (len, rest) = bytes
-            .split_first_chunk::<2>()
-            .ok_or_else(|| corrupt(denom))?;
-        let len = usize::from(u16::from_be_bytes(*len));
-        if rest.len() < len {
-            return Err(corrupt(denom));
-        }
-        let (json, ring) = rest.split_at(len);
-        let (sources, max_age, max_deviation, accepted, pending, params): StoredDenomJson =
-            cosmwasm_std::from_json(json)?;
-        let (global_max_age, global_max_deviation, twap_window) = params;
-        Ok(DenomState {
-            sources,
-            params: Params {
-                max_age: global_max_age,
-                max_deviation: global_max_deviation,
-                twap_window,
-            },
-            max_age,
-            max_deviation,
-            accepted: accepted.map(|(price, time)| Accepted { price, time }),
-            pending: pending.map(|(price, feeder, time)| Pending {
-                price,
-                feeder,
-                time,
-            }),
-            observations: twap::decode(ring).ok_or_else(|| corrupt(denom))?,
-        })
+    pub fn decode(denom: &str, mut bytes: &[u8]) -> StdResult<DenomState> {
+        let bytes = &mut bytes;
+        let read = |bytes: &mut &[u8]| -> StdResult<DenomState> {
+            let flags = take_u8(bytes)?;
+            let n = take_u8(bytes)?;
+            let mut sources = Vec::with_capacity(usize::from(n));
+            for _ in 0..n {
+                sources.push(match take_u8(bytes)? {
+                    FEED => PriceSource::Feed {},
+                    TWAP => PriceSource::Twap {},
+                    FIXED => PriceSource::Fixed {
+                        price: take_price(bytes)?,
+                    },
+                    _ => return Err(corrupt(denom)),
+                });
+            }
+            let max_age = if flags & MAX_AGE_OVERRIDE != 0 {
+                Some(take_u64(bytes)?)
+            } else {
+                None
+            };
+            let max_deviation = if flags & MAX_DEVIATION_OVERRIDE != 0 {
+                Some(take_decimal(bytes)?)
+            } else {
+                None
+            };
+            let params = Params {
+                max_age: take_u64(bytes)?,
+                max_deviation: take_decimal(bytes)?,
+                twap_window: take_u64(bytes)?,
+            };
+            let accepted = if flags & ACCEPTED != 0 {
+                Some(Accepted {
+                    price: take_price(bytes)?,
+                    time: take_u64(bytes)?,
+                })
+            } else {
+                None
+            };
+            let pending = if flags & PENDING != 0 {
+                Some(Pending {
+                    price: take_price(bytes)?,
+                    feeder: Addr::unchecked(take_str(bytes)?),
+                    time: take_u64(bytes)?,
+                })
+            } else {
+                None
+            };
+            Ok(DenomState {
+                sources,
+                params,
+                max_age,
+                max_deviation,
+                accepted,
+                pending,
+                observations: vec![],
+            })
+        };
+        let mut state = read(bytes).map_err(|_| corrupt(denom))?;
+        state.observations = twap::decode(bytes).ok_or_else(|| corrupt(denom))?;
+        Ok(state)
     }
 
     pub fn may_load(&self, storage: &dyn Storage, denom: &str) -> StdResult<Option<DenomState>> {
@@ -226,5 +300,78 @@ impl DenomStore {
                 let state = Self::decode(&denom, &value)?;
                 Ok((denom, state))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(full: bool) -> DenomState {
+        DenomState {
+            sources: vec![
+                PriceSource::Feed {},
+                PriceSource::Twap {},
+                PriceSource::Fixed {
+                    price: Decimal::percent(150),
+                },
+            ],
+            params: Params {
+                max_age: 300,
+                max_deviation: Decimal::percent(10),
+                twap_window: 1800,
+            },
+            max_age: full.then_some(60),
+            max_deviation: full.then(|| Decimal::permille(25)),
+            accepted: full.then(|| Accepted {
+                price: Decimal::raw(2_000_123_456_789_000_000_000),
+                time: 1_700_000_000,
+            }),
+            pending: full.then(|| Pending {
+                price: Decimal::raw(3_000_000_000_000_000_000_000),
+                feeder: Addr::unchecked("cosmwasm1feeder"),
+                time: 1_700_000_060,
+            }),
+            observations: if full {
+                vec![
+                    Observation {
+                        time: 1_699_999_000,
+                        price: Decimal::percent(199_900),
+                    },
+                    Observation {
+                        time: 1_700_000_000,
+                        price: Decimal::raw(2_000_123_456_789_000_000_000),
+                    },
+                ]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    #[test]
+    fn denom_records_round_trip_and_refuse_truncation() {
+        for full in [false, true] {
+            let original = state(full);
+            let bytes = DenomStore::encode(&original).unwrap();
+            assert_eq!(DenomStore::decode("d", &bytes).unwrap(), original);
+            // the header (everything before the ring) is refused at any cut
+            let header = bytes.len() - twap::encode(&original.observations).len();
+            for cut in 0..header {
+                assert!(
+                    DenomStore::decode("d", &bytes[..cut]).is_err(),
+                    "prefix of {cut} bytes"
+                );
+            }
+        }
+        // flags and count 2, three sources 3 (the fixed one's price 9 more), parameters 9
+        assert_eq!(
+            DenomStore::encode(&state(false)).unwrap().len(),
+            2 + 3 + 9 + 9
+        );
+        assert!(
+            DenomStore::decode("d", &[0, 1, 7]).is_err(),
+            "unknown source tag"
+        );
     }
 }
