@@ -20,7 +20,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, Uint128, Uint256};
+use cosmwasm_std::{Addr, Binary, Decimal, Uint128};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A parsed JSON value. Numbers are integers only: serde-json-wasm reads no floats, and no Keel
@@ -385,19 +385,7 @@ impl FromJson for Uint128 {
     }
 }
 
-impl FromJson for Uint256 {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        read_parsed(value, "string-encoded integer", "Uint256")
-    }
-}
-
 impl FromJson for Decimal {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        read_parsed(value, "string-encoded decimal", "decimal")
-    }
-}
-
-impl FromJson for Decimal256 {
     fn from_json(value: Json) -> Result<Self, JsonError> {
         read_parsed(value, "string-encoded decimal", "decimal")
     }

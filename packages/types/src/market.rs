@@ -388,10 +388,34 @@ deserialize_via_json!(InstantiateMsg, ExecuteMsg, ReceiveMsg, QueryMsg);
 const HEALTH_ALIASES: &[&str] = &["default_health", "default_health_bounds", "health_bounds"];
 
 impl FromJson for InstantiateMsg {
+    /// `owner`, then the settings `update_config` also takes, `oracle` required here.
     fn from_json(value: Json) -> Result<Self, JsonError> {
         let mut o = Object::new(value)?;
+        let owner = o.field("owner")?;
+        let settings = ConfigUpdate::read(&mut o)?;
         Ok(InstantiateMsg {
-            owner: o.field("owner")?,
+            owner,
+            oracle: match settings.oracle {
+                Some(oracle) => oracle,
+                None => String::if_missing("oracle")?,
+            },
+            liquidator: settings.liquidator,
+            guardian: settings.guardian,
+            treasury: settings.treasury,
+            default_health: settings.default_health,
+            borrow_health_floor: settings.borrow_health_floor,
+            min_debt_value: settings.min_debt_value,
+            dust_debt_value: settings.dust_debt_value,
+            max_close_factor: settings.max_close_factor,
+            max_liquidation_bonus: settings.max_liquidation_bonus,
+            max_position_assets: settings.max_position_assets,
+        })
+    }
+}
+
+impl ConfigUpdate {
+    fn read(o: &mut Object) -> Result<Self, JsonError> {
+        Ok(ConfigUpdate {
             oracle: o.field("oracle")?,
             liquidator: o.field("liquidator")?,
             guardian: o.field("guardian")?,
@@ -409,20 +433,7 @@ impl FromJson for InstantiateMsg {
 
 impl FromJson for ConfigUpdate {
     fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut o = Object::new(value)?;
-        Ok(ConfigUpdate {
-            oracle: o.field("oracle")?,
-            liquidator: o.field("liquidator")?,
-            guardian: o.field("guardian")?,
-            treasury: o.field("treasury")?,
-            default_health: o.field_aliased(HEALTH_ALIASES)?,
-            borrow_health_floor: o.field("borrow_health_floor")?,
-            min_debt_value: o.field("min_debt_value")?,
-            dust_debt_value: o.field("dust_debt_value")?,
-            max_close_factor: o.field("max_close_factor")?,
-            max_liquidation_bonus: o.field("max_liquidation_bonus")?,
-            max_position_assets: o.field("max_position_assets")?,
-        })
+        ConfigUpdate::read(&mut Object::new(value)?)
     }
 }
 
@@ -494,51 +505,37 @@ impl FromJson for ExecuteMsg {
 }
 
 impl FromJson for ReceiveMsg {
-    /// The execute messages of the same names, read as such (one reader for both).
     fn from_json(value: Json) -> Result<Self, JsonError> {
-        if let Json::Object(members) = &value {
-            if let [(name, _)] = members.as_slice() {
-                if !["open_position", "deposit", "repay", "seize"].contains(&name.as_str()) {
-                    return Err(JsonError::unknown_variant(name));
+        use ReceiveMsg as M;
+        let (name, c) = variant(value)?;
+        Ok(match name.as_str() {
+            "open_position" => read_object!(
+                c,
+                M::OpenPosition {
+                    automation,
+                    push_to_draw_down_sink = false
                 }
-            }
-        }
-        Ok(match ExecuteMsg::from_json(value)? {
-            ExecuteMsg::OpenPosition {
-                automation,
-                push_to_draw_down_sink,
-            } => ReceiveMsg::OpenPosition {
-                automation,
-                push_to_draw_down_sink,
-            },
-            ExecuteMsg::Deposit {
-                position_id,
-                push_to_draw_down_sink,
-            } => ReceiveMsg::Deposit {
-                position_id,
-                push_to_draw_down_sink,
-            },
-            ExecuteMsg::Repay { position_id } => ReceiveMsg::Repay { position_id },
-            ExecuteMsg::Seize {
-                position_id,
-                debt_denom,
-                repay_amount,
-                collateral_denom,
-                collateral_amount,
-                recipient,
-            } => ReceiveMsg::Seize {
-                position_id,
-                debt_denom,
-                repay_amount,
-                collateral_denom,
-                collateral_amount,
-                recipient,
-            },
-            _ => {
-                return Err(JsonError(
-                    "expected a cw20 hook: open_position, deposit, repay or seize".to_string(),
-                ))
-            }
+            ),
+            "deposit" => read_object!(
+                c,
+                M::Deposit {
+                    position_id,
+                    push_to_draw_down_sink = false
+                }
+            ),
+            "repay" => read_object!(c, M::Repay { position_id }),
+            "seize" => read_object!(
+                c,
+                M::Seize {
+                    position_id,
+                    debt_denom,
+                    repay_amount,
+                    collateral_denom,
+                    collateral_amount,
+                    recipient,
+                }
+            ),
+            _ => return Err(JsonError::unknown_variant(&name)),
         })
     }
 }
