@@ -1,6 +1,7 @@
 //! Storage: one record, the config, in a binary form (read by every liquidation: every byte read
 //! costs 3 SDK gas, and a bech32 address is twice its canonical bytes).
-use cosmwasm_std::{Addr, Api, CanonicalAddr, Decimal, StdError, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Decimal, StdError, StdResult, Storage};
+use keel_types::codec::{put_bytes, take_canonical};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -22,7 +23,8 @@ fn corrupt() -> StdError {
 }
 
 /// `close_factor:u128be liquidation_bonus:u128be` (the decimals' atomics), then the owner, the
-/// market and the pending owner if any, each `len:u8` and its canonical bytes.
+/// market and the pending owner if any, each `len:u8` and its canonical bytes
+/// (`keel_types::codec`).
 impl Config {
     pub fn load(storage: &dyn Storage, api: &dyn Api) -> StdResult<Self> {
         let bytes = storage
@@ -31,14 +33,8 @@ impl Config {
         let (close_factor, rest) = bytes.split_first_chunk::<16>().ok_or_else(corrupt)?;
         let (bonus, mut rest) = rest.split_first_chunk::<16>().ok_or_else(corrupt)?;
         let mut addrs = vec![];
-        while let Some((len, tail)) = rest.split_first() {
-            let len = usize::from(*len);
-            if tail.len() < len {
-                return Err(corrupt());
-            }
-            let (addr, tail) = tail.split_at(len);
-            addrs.push(api.addr_humanize(&CanonicalAddr::from(addr))?);
-            rest = tail;
+        while !rest.is_empty() {
+            addrs.push(api.addr_humanize(&take_canonical(&mut rest)?)?);
         }
         let mut addrs = addrs.into_iter();
         let (Some(owner), Some(market), pending_owner, None) =
@@ -67,9 +63,7 @@ impl Config {
         .into_iter()
         .flatten()
         {
-            let canonical = api.addr_canonicalize(addr.as_str())?;
-            out.push(u8::try_from(canonical.len()).map_err(|_| corrupt())?);
-            out.extend_from_slice(&canonical);
+            put_bytes(&mut out, &api.addr_canonicalize(addr.as_str())?)?;
         }
         storage.set(CONFIG_KEY, &out);
         Ok(())

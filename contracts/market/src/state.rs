@@ -7,7 +7,7 @@ use cosmwasm_std::{
 use cw_storage_plus::{Item, Map, PrimaryKey};
 use keel_math::{HealthBounds, RateModel, RatePoint};
 use keel_types::codec::{
-    corrupt, put_bytes, put_decimal, put_str, put_uint, take, take_canonical, take_decimal,
+    corrupt, flags, put_bytes, put_decimal, put_str, put_uint, take, take_canonical, take_decimal,
     take_str, take_u16, take_u8, take_uint,
 };
 use keel_types::market::{AssetKind, AssetParams};
@@ -66,13 +66,13 @@ impl Config {
             &self.guardian,
             &self.treasury,
         ];
-        let mut present = if self.moet.is_some() { 16 } else { 0 };
-        for (bit, addr) in optional.iter().enumerate() {
-            if addr.is_some() {
-                present |= 1 << bit;
-            }
-        }
-        out.push(present);
+        out.push(flags([
+            (self.pending_owner.is_some(), 1),
+            (self.liquidator.is_some(), 2),
+            (self.guardian.is_some(), 4),
+            (self.treasury.is_some(), 8),
+            (self.moet.is_some(), 16),
+        ]));
         let mut put_addr =
             |addr: &Addr| -> StdResult<()> { put_bytes(&mut out, &canonical(addr)?) };
         put_addr(&self.owner)?;
@@ -175,8 +175,7 @@ const BORROW_CAP: u8 = 64;
 impl Record for AssetInfo {
     fn encode(&self) -> StdResult<Vec<u8>> {
         let p = &self.params;
-        let mut flags = 0;
-        for (set, flag) in [
+        let flags = flags([
             (p.kind == AssetKind::Minted, KIND_MINTED),
             (p.deposit_enabled, DEPOSIT_ENABLED),
             (p.borrow_enabled, BORROW_ENABLED),
@@ -187,11 +186,7 @@ impl Record for AssetInfo {
             ),
             (p.supply_cap.is_some(), SUPPLY_CAP),
             (p.borrow_cap.is_some(), BORROW_CAP),
-        ] {
-            if set {
-                flags |= flag;
-            }
-        }
+        ]);
         let mut out = Vec::with_capacity(96);
         out.push(flags);
         put_str(&mut out, &self.denom)?;
@@ -485,18 +480,13 @@ const SELF_REPAY: u8 = 16;
 /// canonical address and the health bounds (three `uint`s), each when present.
 fn put_automation(out: &mut Vec<u8>, a: &StoredAutomation) -> StdResult<()> {
     let msg = a.sink.as_ref().and_then(|sink| sink.msg.as_ref());
-    let mut flags = 0;
-    for (set, flag) in [
+    let flags = flags([
         (a.sink.is_some(), SINK),
         (msg.is_some(), SINK_MSG),
         (a.source.is_some(), SOURCE),
         (a.health.is_some(), HEALTH),
         (a.self_repay, SELF_REPAY),
-    ] {
-        if set {
-            flags |= flag;
-        }
-    }
+    ]);
     out.push(flags);
     if let Some(sink) = &a.sink {
         put_bytes(out, sink.address.as_slice())?;

@@ -15,7 +15,7 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use keel_types::codec::{
-    put_decimal, put_str, put_uint, take_decimal, take_str, take_u8, take_uint,
+    flags, put_decimal, put_str, put_uint, take_decimal, take_str, take_u8, take_uint,
 };
 use keel_types::oracle::PriceSource;
 
@@ -143,17 +143,12 @@ impl DenomStore {
     }
 
     fn encode(state: &DenomState) -> StdResult<Vec<u8>> {
-        let mut flags = 0;
-        for (set, flag) in [
+        let flags = flags([
             (state.max_age.is_some(), MAX_AGE_OVERRIDE),
             (state.max_deviation.is_some(), MAX_DEVIATION_OVERRIDE),
             (state.accepted.is_some(), ACCEPTED),
             (state.pending.is_some(), PENDING),
-        ] {
-            if set {
-                flags |= flag;
-            }
-        }
+        ]);
         let mut out = Vec::with_capacity(64);
         out.push(flags);
         out.push(

@@ -4,6 +4,13 @@
 //! be parsed. Every reader returns an error on a truncated or malformed record, never panics.
 use cosmwasm_std::{CanonicalAddr, Decimal, StdError, StdResult};
 
+/// A flags byte: the OR of the `flag`s whose condition is set.
+pub fn flags<const N: usize>(bits: [(bool, u8); N]) -> u8 {
+    bits.iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |flags, (_, flag)| flags | flag)
+}
+
 /// `[len, big-endian bytes without leading zeros]` of an unsigned integer. Not inlined: keeps
 /// the callers' wasm locals few (chains refuse functions with over 100).
 #[inline(never)]
