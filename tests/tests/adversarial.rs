@@ -1056,6 +1056,15 @@ fn a_draining_top_up_source_cannot_keep_a_position_from_liquidation() {
         &[],
     )
     .unwrap();
+    s.exec_market(
+        &source,
+        &ExecuteMsg::AllowTopUp {
+            position_id: id,
+            amount: Uint128::new(moet(2000)),
+        },
+        &[],
+    )
+    .unwrap();
     s.set_price(ETH, "1700"); // LHF 0.963, liquidatable
     assert!(lhf(&s.position(id)) < 1.0);
 

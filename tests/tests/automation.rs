@@ -165,6 +165,19 @@ fn allow(s: &mut Suite, who: &Addr, amount: u128) {
     .unwrap();
 }
 
+/// `who` consents to back position `id` as its top-up source with up to `amount` MOET.
+fn consent(s: &mut Suite, who: &Addr, id: u64, amount: u128) {
+    s.exec_market(
+        who,
+        &ExecuteMsg::AllowTopUp {
+            position_id: id,
+            amount: Uint128::new(amount),
+        },
+        &[],
+    )
+    .unwrap();
+}
+
 fn allowance(s: &Suite, who: &Addr) -> u128 {
     let r: cw20::AllowanceResponse = s
         .query(
@@ -187,6 +200,7 @@ fn open_balanced(s: &mut Suite) -> (u64, Addr, Addr) {
     let automation = auto(plain_sink(&sink), Some(&source), false);
     let (id, _) = open_auto(s, &owner, eth(1), ETH, Some(automation), true).unwrap();
     assert_eq!(moet_debt(s, id), OPEN_DEBT);
+    consent(s, &source, id, usdc(1_000_000));
     (id, sink, source)
 }
 
@@ -721,7 +735,7 @@ fn top_up_that_leaves_the_position_liquidatable_fails_and_pulls_nothing() {
     assert_eq!(moet_balance(&s, &source), usdc(1000));
     assert_eq!(allowance(&s, &source), usdc(10));
 
-    // A source that gives nothing at all to a liquidatable position: the same error.
+    // A source that has not consented: a no-op for the top-up direction (SPEC 3.5).
     let (owner, empty) = (s.addr("alice"), s.addr("empty"));
     s.exec_market(
         &owner,
@@ -732,6 +746,10 @@ fn top_up_that_leaves_the_position_liquidatable_fails_and_pulls_nothing() {
         &[],
     )
     .unwrap();
+    let res = rebalance(&mut s, id).unwrap();
+    assert_eq!(attr(&res, "reason").as_deref(), Some("no top-up consent"));
+    // One that consented but gives nothing at all to a liquidatable position: the same error.
+    consent(&mut s, &empty, id, usdc(1000));
     assert!(err_text(rebalance(&mut s, id).unwrap_err()).contains("cannot give enough"));
 }
 
@@ -824,6 +842,7 @@ fn rebalance_without_sink_or_source_for_the_direction_is_a_noop() {
         true,
     )
     .unwrap();
+    consent(&mut s, &source, a, usdc(1000));
     // Only a sink: below min nothing is pulled.
     let (b, _) = open_auto(
         &mut s,
@@ -999,14 +1018,12 @@ const YEAR1_RESERVES: u128 = 258_934_788;
 fn self_repay_writes_off_moet_debt_with_the_collateral_interest() {
     let (mut s, _, id) = lender_yield_setup(true, 5_000);
     a_year_later(&mut s);
-    // Before a touch the query shows the interest on the collateral, the debt untouched.
+    // Before a touch the query already shows the position as of now (SPEC 3.8): the year's
+    // interest taken from the collateral and written off the MOET debt, as the next touch will.
     let p = s.position(id);
-    assert_within(
-        collateral_of(&p, USDC).u128(),
-        usdc(10_000) + YEAR1_INTEREST,
-        1,
-    );
-    assert_eq!(debt_of(&p, &s.moet_denom()).u128(), usdc(5_000));
+    assert_within(collateral_of(&p, USDC).u128(), usdc(10_000), 1);
+    let shown_debt = debt_of(&p, &s.moet_denom()).u128();
+    assert_within(usdc(5_000) - shown_debt, YEAR1_INTEREST, 1);
     let reserves_before = s.asset(USDC).reserves.u128();
     assert_within(reserves_before, YEAR1_RESERVES, 1);
 
@@ -1016,6 +1033,8 @@ fn self_repay_writes_off_moet_debt_with_the_collateral_interest() {
     assert_within(written, YEAR1_INTEREST, 1);
     let p = s.position(id);
     assert_eq!(debt_of(&p, &s.moet_denom()).u128(), usdc(5_000) - written);
+    // The query before the touch showed exactly what the touch did.
+    assert_eq!(debt_of(&p, &s.moet_denom()).u128(), shown_debt);
     // The collateral is back to what it was at the last touch (to a base unit).
     assert_within(collateral_of(&p, USDC).u128(), usdc(10_000), 1);
     // The asset's reserves grew by that interest.
@@ -1031,12 +1050,12 @@ fn self_repay_writes_off_moet_debt_with_the_collateral_interest() {
     s.advance(YEAR);
     s.set_price(ETH, "2000");
     s.set_price(USDC, "1");
-    let earned = collateral_of(&s.position(id), USDC).u128() - usdc(10_000);
-    let debt_before = moet_debt(&s, id);
+    let debt_before = usdc(5_000) - written;
+    let shown_debt = moet_debt(&s, id);
     let alice = s.addr("alice");
     let res = touch_by_deposit(&mut s, &alice, id, 1);
     let written: u128 = attr(&res, "self_repaid").unwrap().parse().unwrap();
-    assert_within(written, earned, 1);
+    assert_eq!(shown_debt, debt_before - written);
     assert!(written > usdc(1_000));
     assert_eq!(moet_debt(&s, id), debt_before - written);
     assert_within(
@@ -1283,15 +1302,15 @@ fn every_touch_self_repays() {
         s.advance(30 * 86_400);
         s.set_price(ETH, "2000");
         s.set_price(USDC, "1");
-        let p = s.position(id);
-        let earned = collateral_of(&p, USDC).u128() - usdc(10_000);
-        let debt_before = moet_debt(&s, id);
+        // The query shows the position as of now: the pending write-off already applied.
+        let shown_debt = moet_debt(&s, id);
         let res = touch(&mut s);
         let written: u128 = attr(&res, "self_repaid")
             .unwrap_or_else(|| panic!("{name} self-repays"))
             .parse()
             .unwrap();
-        assert_within(written, earned, 1);
+        assert!(written > 0, "{name}");
+        let debt_before = shown_debt + written;
         let debt_after = moet_debt(&s, id);
         // borrow adds 1 unit, repay removes 1 unit.
         let adjust: i128 = match name {
@@ -1338,6 +1357,7 @@ fn rebalance_bounds_are_inclusive() {
             &[],
         )
         .unwrap();
+        consent(s, &source, id, usdc(1000));
         id
     };
     let (a, b) = (open(&mut s), open(&mut s));

@@ -27,6 +27,9 @@ pub enum ContractError {
     #[error("no funds: attach the repayment (exactly one coin of the debt denom) or send it through cw20 `send`")]
     NoFunds,
 
+    #[error("zero amount of {denom}")]
+    ZeroAmount { denom: String },
+
     #[error("wrong funds: {reason}")]
     WrongFunds { reason: String },
 

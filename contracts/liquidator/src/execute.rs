@@ -94,6 +94,15 @@ pub fn liquidate_native(
             })
         }
     };
+    if coin.denom.starts_with(CW20_PREFIX) {
+        // Reserved for cw20 tokens (SPEC 1): never a native coin.
+        return Err(ContractError::WrongFunds {
+            reason: format!(
+                "native denom {} uses the reserved prefix {CW20_PREFIX}",
+                coin.denom
+            ),
+        });
+    }
     if coin.denom != args.debt_denom {
         return Err(ContractError::WrongFunds {
             reason: format!(
@@ -103,7 +112,9 @@ pub fn liquidate_native(
         });
     }
     if coin.amount.is_zero() {
-        return Err(ContractError::NoFunds);
+        return Err(ContractError::ZeroAmount {
+            denom: coin.denom.clone(),
+        });
     }
     let payment = Payment::Native {
         denom: coin.denom.clone(),
@@ -131,7 +142,8 @@ pub fn receive_cw20(
         });
     }
     if wrapper.amount.is_zero() {
-        return Err(ContractError::NoFunds);
+        // cw20-base 2.x forwards a `send` of zero (SPEC 5).
+        return Err(ContractError::ZeroAmount { denom: sent_denom });
     }
     let caller = deps.api.addr_validate(&wrapper.sender)?;
     let args = LiquidateArgs {

@@ -5,7 +5,7 @@ use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, Messag
 use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 
 use crate::error::ContractError;
-use crate::execute::automation::{rebalance, set_automation};
+use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
 use crate::execute::seize::{seize, SeizeArgs};
 use crate::execute::{admin, nonpayable, user, Payment};
 use crate::query;
@@ -42,7 +42,7 @@ pub fn execute(
             automation,
             push_to_draw_down_sink,
         } => {
-            let payments = Payment::from_funds(&info);
+            let payments = Payment::from_funds(&info)?;
             user::open_position(
                 deps,
                 env,
@@ -56,7 +56,7 @@ pub fn execute(
             position_id,
             push_to_draw_down_sink,
         } => {
-            let payments = Payment::from_funds(&info);
+            let payments = Payment::from_funds(&info)?;
             user::deposit(
                 deps,
                 env,
@@ -67,7 +67,7 @@ pub fn execute(
             )
         }
         ExecuteMsg::Repay { position_id } => {
-            let payment = Payment::single(Payment::from_funds(&info))?;
+            let payment = Payment::single(Payment::from_funds(&info)?)?;
             user::repay(deps, env, position_id, payment)
         }
         ExecuteMsg::Seize {
@@ -78,7 +78,7 @@ pub fn execute(
             collateral_amount,
             recipient,
         } => {
-            let mut payment = Payment::single(Payment::from_funds(&info))?;
+            let mut payment = Payment::single(Payment::from_funds(&info)?)?;
             payment.payer = info.sender;
             seize(
                 deps,
@@ -152,6 +152,11 @@ fn execute_nonpayable(
             automation,
         } => set_automation(deps, env, info, position_id, automation),
         ExecuteMsg::Rebalance { position_id } => rebalance(deps, env, position_id),
+        ExecuteMsg::AllowTopUp {
+            position_id,
+            amount,
+        } => allow_top_up(deps, info, position_id, amount),
+        ExecuteMsg::DisallowTopUp { position_id } => disallow_top_up(deps, info, position_id),
         ExecuteMsg::OpenPosition { .. }
         | ExecuteMsg::Deposit { .. }
         | ExecuteMsg::Repay { .. }
@@ -170,8 +175,13 @@ fn receive(
     cw20_msg: cw20::Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
+    let denom = format!("cw20:{}", info.sender);
+    // cw20-base 2.x forwards a `send` of zero: refused like zero native funds (SPEC 5).
+    if cw20_msg.amount.is_zero() {
+        return Err(ContractError::ZeroAmount { denom });
+    }
     let payment = Payment {
-        denom: format!("cw20:{}", info.sender),
+        denom,
         amount: cw20_msg.amount,
         payer: deps.api.addr_validate(&cw20_msg.sender)?,
     };
@@ -254,6 +264,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             position_id,
             actions,
         } => to_json_binary(&query::simulate(deps, env, position_id, actions)?),
+        QueryMsg::TopUpConsent {
+            position_id,
+            source,
+        } => to_json_binary(&query::top_up_consent(deps, position_id, source)?),
         QueryMsg::LiquidationContext {
             position_id,
             debt_denom,

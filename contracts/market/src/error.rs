@@ -90,12 +90,15 @@ pub enum ContractError {
     NoDebt { position_id: u64, denom: String },
 
     #[error(
-        "health factor {health_factor} of position {position_id} would be below the floor {floor}"
+        "health factor {health_factor} of position {position_id} would be below the floor {floor}{}",
+        unpriced_note(.unpriced)
     )]
     HealthBelowFloor {
         position_id: u64,
         health_factor: Decimal256,
         floor: Decimal,
+        /// A collateral denom without a valid price, counted as zero (SPEC 3.3).
+        unpriced: Option<String>,
     },
 
     #[error(
@@ -165,5 +168,12 @@ impl ContractError {
             action: action.to_string(),
             sender: sender.to_string(),
         }
+    }
+}
+
+fn unpriced_note(unpriced: &Option<String>) -> String {
+    match unpriced {
+        Some(denom) => format!(" (price unavailable for {denom}: that collateral counts as zero)"),
+        None => String::new(),
     }
 }

@@ -103,15 +103,49 @@ fn sub_scaled(list: &mut Vec<Balance>, id: AssetId, scaled: Uint128) -> Result<(
     Ok(())
 }
 
-/// Fails when the position would hold more than `max` distinct assets.
+/// Fails when a change took the position from `before` distinct assets to more than `max`
+/// (SPEC 3.3): adding to a denom already counted is always allowed, even above a lowered limit.
 pub fn check_asset_count(
     position: &Position,
     position_id: PositionId,
+    before: usize,
     max: u32,
 ) -> Result<(), ContractError> {
-    if asset_ids(position).len() > max as usize {
+    let after = asset_ids(position).len();
+    if after > before && after > max as usize {
         return Err(ContractError::TooManyAssets { position_id, max });
     }
+    Ok(())
+}
+
+/// Whether the position holds asset `id`: as debt, or as collateral worth at least one base
+/// unit (SPEC 3.3, "held").
+pub fn holds(position: &Position, asset: &LoadedAsset) -> Result<bool, ContractError> {
+    Ok(
+        !scaled_debt(position, asset.id).is_zero()
+            || !collateral_amount(position, asset)?.is_zero(),
+    )
+}
+
+/// Deletes the collateral balance of `asset` when it is worth zero base units (SPEC 3.3): the
+/// scaled remainder leaves `S_s` and its exact value goes to reserves, so `S + R` is unchanged
+/// and no position keeps a balance that the queries do not show.
+pub fn sweep_dust_collateral(
+    position: &mut Position,
+    asset: &mut LoadedAsset,
+) -> Result<(), ContractError> {
+    let scaled = scaled_collateral(position, asset.id);
+    if scaled.is_zero() || !to_underlying_down(scaled, asset.state.supply_index)?.is_zero() {
+        return Ok(());
+    }
+    let value = keel_math::to_underlying_exact(scaled, asset.state.supply_index)?;
+    position.collateral.retain(|b| b.asset != asset.id);
+    let state = asset.touch();
+    state.scaled_supply = state.scaled_supply.checked_sub(scaled)?;
+    state.reserves = state
+        .reserves
+        .checked_add(value)
+        .map_err(|_| keel_math::MathError::Overflow("sweep_dust_collateral"))?;
     Ok(())
 }
 
@@ -225,6 +259,8 @@ pub fn withdraw(
     let state = asset.touch();
     state.scaled_supply = state.scaled_supply.checked_sub(scaled)?;
     state.cash = state.cash.checked_sub(amount)?;
+    // With a supply index above 1, what is left may be worth less than one base unit.
+    sweep_dust_collateral(position, asset)?;
     Ok(amount)
 }
 
@@ -303,7 +339,8 @@ pub enum Pricing {
 
 /// Health of a position (SPEC 3.3). Collateral of an asset with `collateral_enabled: false`
 /// gives no borrowing credit (CF counts as 0) but still counts toward the liquidation limit, so
-/// that disabling an asset never makes positions liquidatable at once.
+/// that disabling an asset never makes positions liquidatable at once. Valued conservatively
+/// (the borrow health floor), collateral without a price counts as zero; every debt needs one.
 pub fn health(
     position: &Position,
     assets: &Assets,
@@ -320,7 +357,12 @@ pub fn health(
     let mut collateral = Vec::with_capacity(position.collateral.len());
     for b in &position.collateral {
         let asset = assets.get(b.asset)?;
-        let price = prices.get(b.asset, asset.denom())?.collateral(conservative);
+        let price = match prices.get(b.asset, asset.denom()) {
+            Ok(price) => price.collateral(conservative),
+            // The floor check counts collateral without a valid price as zero (SPEC 3.3).
+            Err(_) if conservative => continue,
+            Err(e) => return Err(e),
+        };
         let amount = to_underlying_down(b.scaled, asset.state.supply_index)?;
         let params = &asset.info.params;
         collateral.push(CollateralItem {
@@ -369,10 +411,18 @@ pub fn check_health_floor(
     let health = health(position, assets, prices, Pricing::Conservative)?;
     if let Some(hf) = health.health_factor {
         if hf < config.borrow_health_floor.into() {
+            let unpriced = position.collateral.iter().find_map(|b| {
+                let denom = assets.get(b.asset).ok()?.denom();
+                prices
+                    .get(b.asset, denom)
+                    .is_err()
+                    .then(|| denom.to_string())
+            });
             return Err(ContractError::HealthBelowFloor {
                 position_id,
                 health_factor: hf,
                 floor: config.borrow_health_floor,
+                unpriced,
             });
         }
     }

@@ -8,7 +8,7 @@ use keel_math::{
 use keel_types::market::{
     AssetResponse, ConfigResponse, HealthResponse, LiquidatablePositionsResponse,
     LiquidationContextResponse, MaxBorrowResponse, PositionBalance, PositionResponse,
-    SimulateAction,
+    SimulateAction, TopUpConsentResponse,
 };
 
 use crate::assets::{Assets, LoadedAsset};
@@ -20,7 +20,9 @@ use crate::position::{
     load_position_assets, Pricing,
 };
 use crate::prices::{fetch_prices_lenient, Prices, Twap};
-use crate::state::{AssetId, Config, Position, PositionId, DENOM_IDS, OWNER_POSITIONS, POSITIONS};
+use crate::state::{
+    AssetId, Config, Position, PositionId, DENOM_IDS, OWNER_POSITIONS, POSITIONS, TOP_UP_CONSENT,
+};
 
 const DEFAULT_LIMIT: u32 = 10;
 const MAX_LIMIT: u32 = 100;
@@ -208,8 +210,24 @@ fn position_responses(
                         .then(|| asset.denom().to_string())
                 })
             });
-            // The stored balances: a self-repay write-off happens at the next touch (SPEC 3.5),
-            // so that the positions always add up to the asset totals (SPEC 6.1).
+            if error.is_none() && self_repays(&p) {
+                // As of now (SPEC 3.2, 3.8): the pending self-repay applied, as the next touch
+                // will apply it, with the prices already fetched for the batch.
+                let owner = deps.api.addr_humanize(&p.owner)?;
+                let mut touch =
+                    Touch::with_position(deps.storage, env, config.clone(), id, p, owner)?;
+                touch.set_prices(prices.clone());
+                apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+                return position_response(
+                    deps.api,
+                    id,
+                    &touch.position,
+                    &touch.assets,
+                    &prices,
+                    None,
+                    &config,
+                );
+            }
             position_response(deps.api, id, &p, &assets, &prices, error, &config)
         })
         .collect()
@@ -463,5 +481,21 @@ pub fn liquidation_context(
         dust_debt_value: config.dust_debt_value,
         max_close_factor: config.max_close_factor,
         max_liquidation_bonus: config.max_liquidation_bonus,
+    })
+}
+
+/// What `source` has left of its top-up consent for the position (SPEC 3.5).
+pub fn top_up_consent(
+    deps: Deps,
+    position_id: PositionId,
+    source: String,
+) -> Result<TopUpConsentResponse, ContractError> {
+    load_position(deps.storage, position_id)?;
+    let source = deps.api.addr_validate(&source)?;
+    let source = deps.api.addr_canonicalize(source.as_str())?;
+    Ok(TopUpConsentResponse {
+        amount: TOP_UP_CONSENT
+            .may_load(deps.storage, (position_id, source.as_slice()))?
+            .unwrap_or_default(),
     })
 }

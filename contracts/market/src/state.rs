@@ -646,6 +646,9 @@ pub const POSITIONS: BinMap<PositionId, Position> = BinMap::new("p");
 /// Owner index, for the `positions {owner}` query only: the owner's canonical address (20 or 32
 /// bytes of key, written once per position, instead of the 43-65 character string).
 pub const OWNER_POSITIONS: Map<(&[u8], PositionId), Empty> = Map::new("o");
+/// Top-up consent (SPEC 3.5): MOET base units the source (canonical address) still agrees to
+/// give position `PositionId`. Absent means none. The owner of a position needs no entry.
+pub const TOP_UP_CONSENT: Map<(PositionId, &[u8]), Uint128> = Map::new("t");
 
 #[cfg(test)]
 mod tests {

@@ -161,6 +161,17 @@ pub enum ExecuteMsg {
     Rebalance {
         position_id: u64,
     },
+    /// The sender consents to back position `position_id` as its top-up source with at most
+    /// `amount` MOET base units in all (replacing any remainder of an earlier consent). The owner
+    /// needs no consent for its own position.
+    AllowTopUp {
+        position_id: u64,
+        amount: Uint128,
+    },
+    /// The sender withdraws its consent to back position `position_id` (sets it to 0).
+    DisallowTopUp {
+        position_id: u64,
+    },
 
     // --- liquidator ---
     Seize {
@@ -270,6 +281,10 @@ pub enum QueryMsg {
         position_id: u64,
         actions: Vec<SimulateAction>,
     },
+    /// What `source` has left of its consent to back position `position_id` as a top-up source
+    /// (MOET base units); the owner needs none.
+    #[returns(TopUpConsentResponse)]
+    TopUpConsent { position_id: u64, source: String },
     /// Everything a liquidator needs to price a liquidation in one query.
     #[returns(LiquidationContextResponse)]
     LiquidationContext {
@@ -362,6 +377,12 @@ pub struct MaxBorrowResponse {
     pub at_target: Uint128,
     /// Base units borrowable down to the borrow health floor (conservative prices).
     pub at_floor: Uint128,
+}
+
+#[cw_serde]
+pub struct TopUpConsentResponse {
+    /// MOET base units the source still consents to give the position.
+    pub amount: Uint128,
 }
 
 #[cw_serde]
@@ -487,6 +508,14 @@ impl FromJson for ExecuteMsg {
                 }
             ),
             "rebalance" => read_object!(c, M::Rebalance { position_id }),
+            "allow_top_up" => read_object!(
+                c,
+                M::AllowTopUp {
+                    position_id,
+                    amount
+                }
+            ),
+            "disallow_top_up" => read_object!(c, M::DisallowTopUp { position_id }),
             "seize" => read_object!(
                 c,
                 M::Seize {
@@ -566,6 +595,13 @@ impl FromJson for QueryMsg {
                 M::Simulate {
                     position_id,
                     actions
+                }
+            ),
+            "top_up_consent" => read_object!(
+                c,
+                M::TopUpConsent {
+                    position_id,
+                    source
                 }
             ),
             "liquidation_context" => read_object!(

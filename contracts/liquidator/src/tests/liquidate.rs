@@ -259,7 +259,7 @@ fn no_funds_is_rejected() {
 }
 
 #[test]
-fn zero_amount_coin_is_rejected_as_no_funds() {
+fn zero_amount_coin_is_rejected_as_zero_amount() {
     let mut deps = setup(MarketMock::new(MOET, worked_context()));
     let err = exec(
         &mut deps,
@@ -268,7 +268,12 @@ fn zero_amount_coin_is_rejected_as_no_funds() {
         liquidate_msg(MOET, None),
     )
     .unwrap_err();
-    assert_eq!(err, ContractError::NoFunds);
+    assert_eq!(
+        err,
+        ContractError::ZeroAmount {
+            denom: MOET.to_string()
+        }
+    );
 }
 
 #[test]

@@ -13,9 +13,10 @@ use keel_types::market::Automation;
 
 use super::{cw20_address, cw20_msg, Touch};
 use crate::error::ContractError;
+use crate::position::load_position;
 use crate::position::{self, bounds, check_min_debt, debt_amount, health, Pricing};
 use crate::prices::Prices;
-use crate::state::{AssetId, StoredAutomation, StoredSink};
+use crate::state::{AssetId, StoredAutomation, StoredSink, TOP_UP_CONSENT};
 
 pub fn validate_automation(
     api: &dyn Api,
@@ -267,6 +268,7 @@ fn take_interest(
         .reserves
         .checked_add(moved)
         .map_err(|_| keel_math::MathError::Overflow("self_repay"))?;
+    position::sweep_dust_collateral(&mut touch.position, touch.assets.get_mut(id)?)?;
     let moet_asset = touch.assets.get_mut(moet)?;
     position::repay(&mut touch.position, moet_asset, write_off)?;
     Ok(write_off)
@@ -274,14 +276,19 @@ fn take_interest(
 
 /// MOET to borrow so that the HF at `price` equals `target`, rounded down, and never below the
 /// conservative borrow floor (SPEC 3.3 / 3.5). Zero when the position is at or below the target,
-/// or when the debt would be left below `min_debt_value` (nothing worth borrowing: skipped
-/// rather than failing the message).
+/// when MOET would take the position past `max_position_assets`, or when the debt would be left
+/// below `min_debt_value` (nothing worth borrowing: skipped rather than failing the message).
 fn moet_to_target(
     touch: &Touch,
     prices: &Prices,
     moet: AssetId,
     target: Decimal,
 ) -> Result<Uint128, ContractError> {
+    let ids = position::asset_ids(&touch.position);
+    if !ids.contains(&moet) && ids.len() >= touch.config.max_position_assets as usize {
+        // MOET would be one denom too many (SPEC 3.3): automation borrows nothing.
+        return Ok(Uint128::zero());
+    }
     let asset = touch.assets.get(moet)?;
     let (decimals, bf) = (asset.decimals(), asset.info.params.borrow_factor);
     let spot = health(&touch.position, &touch.assets, prices, Pricing::Spot)?;
@@ -458,7 +465,7 @@ enum Rebalanced {
 
 /// Keepers: back to the target when the HF is outside `min..max` (SPEC 3.5). A position without
 /// debt has an infinite HF: above any max.
-pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, ContractError> {
+pub fn rebalance(mut deps: DepsMut, env: Env, position_id: u64) -> Result<Response, ContractError> {
     let mut touch = Touch::load(deps.as_ref(), &env, position_id)?;
     let moet = touch.include_moet(deps.storage)?;
     let mut response = Response::new()
@@ -501,7 +508,7 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
             None => Rebalanced::None("no top-up source"),
             Some(source) => {
                 let (r, done) = top_up(
-                    &deps,
+                    &mut deps,
                     &env,
                     &mut touch,
                     &prices,
@@ -535,7 +542,7 @@ pub fn rebalance(deps: DepsMut, env: Env, position_id: u64) -> Result<Response, 
 /// nothing, when what the source can give leaves the position liquidatable.
 #[allow(clippy::too_many_arguments)]
 fn top_up(
-    deps: &DepsMut,
+    deps: &mut DepsMut,
     env: &Env,
     touch: &mut Touch,
     prices: &Prices,
@@ -556,6 +563,27 @@ fn top_up(
         asset.info.params.borrow_factor,
     )?
     .min(debt_amount(&touch.position, asset)?);
+    // A source other than the owner gives at most what it consented to for this position.
+    let source_canonical = deps.api.addr_canonicalize(source.as_str())?;
+    let consent = if source_canonical == touch.position.owner {
+        None
+    } else {
+        Some(
+            TOP_UP_CONSENT
+                .may_load(
+                    deps.storage,
+                    (touch.position_id, source_canonical.as_slice()),
+                )?
+                .unwrap_or_default(),
+        )
+    };
+    if consent.is_some_and(|c| c.is_zero()) {
+        return Ok((response, Rebalanced::None("no top-up consent")));
+    }
+    let needed = match consent {
+        Some(consent) => needed.min(consent),
+        None => needed,
+    };
     let mut available = Uint128::zero();
     if !needed.is_zero() {
         let token = cw20_address(&denom).ok_or_else(|| ContractError::InvalidParams {
@@ -594,6 +622,15 @@ fn top_up(
             source_addr: source.to_string(),
         });
     }
+    if let Some(consent) = consent {
+        let left = consent.checked_sub(pulled)?;
+        let key = (touch.position_id, source_canonical.as_slice());
+        if left.is_zero() {
+            TOP_UP_CONSENT.remove(deps.storage, key);
+        } else {
+            TOP_UP_CONSENT.save(deps.storage, key, &left)?;
+        }
+    }
     if pulled.is_zero() {
         let reason = if needed.is_zero() {
             "no MOET debt"
@@ -615,4 +652,47 @@ fn top_up(
         .add_attribute("topped_up", pulled)
         .add_attribute("source", source.to_string());
     Ok((response, Rebalanced::TopUp))
+}
+
+/// `allow_top_up`: the sender consents to back the position with at most `amount` MOET in all,
+/// replacing what is left of an earlier consent.
+pub fn allow_top_up(
+    deps: DepsMut,
+    info: MessageInfo,
+    position_id: u64,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
+    set_consent(deps, info, position_id, amount, "allow_top_up")
+}
+
+/// `disallow_top_up`: the sender withdraws its consent to back the position.
+pub fn disallow_top_up(
+    deps: DepsMut,
+    info: MessageInfo,
+    position_id: u64,
+) -> Result<Response, ContractError> {
+    set_consent(deps, info, position_id, Uint128::zero(), "disallow_top_up")
+}
+
+/// The sender's consent to back an existing position: `amount` MOET base units (0: none).
+fn set_consent(
+    deps: DepsMut,
+    info: MessageInfo,
+    position_id: u64,
+    amount: Uint128,
+    action: &str,
+) -> Result<Response, ContractError> {
+    load_position(deps.storage, position_id)?;
+    let source = deps.api.addr_canonicalize(info.sender.as_str())?;
+    let key = (position_id, source.as_slice());
+    if amount.is_zero() {
+        TOP_UP_CONSENT.remove(deps.storage, key);
+    } else {
+        TOP_UP_CONSENT.save(deps.storage, key, &amount)?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", action)
+        .add_attribute("position_id", position_id.to_string())
+        .add_attribute("source", info.sender)
+        .add_attribute("amount", amount))
 }

@@ -15,7 +15,7 @@ use cw20::Cw20ExecuteMsg;
 use crate::assets::Assets;
 use crate::error::ContractError;
 use crate::position::{asset_ids, load_position, load_position_assets};
-use crate::prices::{fetch_prices, AssetPrice, Prices, Twap};
+use crate::prices::{fetch_prices, fetch_prices_lenient, AssetPrice, Prices, Twap};
 use crate::state::{AssetId, Config, Position, PositionId, POSITIONS};
 
 /// Tokens that came with the message: native funds, or a cw20 `send`.
@@ -28,14 +28,23 @@ pub struct Payment {
 }
 
 impl Payment {
-    pub fn from_funds(info: &MessageInfo) -> Vec<Payment> {
+    /// The native funds of the message. A native denom may not use the `cw20:` prefix that
+    /// names cw20 tokens (SPEC 1): such coins would be booked as the cw20 token.
+    pub fn from_funds(info: &MessageInfo) -> Result<Vec<Payment>, ContractError> {
         info.funds
             .iter()
             .filter(|c| !c.amount.is_zero())
-            .map(|c| Payment {
-                denom: c.denom.clone(),
-                amount: c.amount,
-                payer: info.sender.clone(),
+            .map(|c| {
+                if cw20_address(&c.denom).is_some() {
+                    return Err(ContractError::UnexpectedFunds {
+                        reason: format!("native denom {} uses the reserved prefix cw20:", c.denom),
+                    });
+                }
+                Ok(Payment {
+                    denom: c.denom.clone(),
+                    amount: c.amount,
+                    payer: info.sender.clone(),
+                })
             })
             .collect()
     }
@@ -195,16 +204,73 @@ impl Touch {
     /// The prices of every asset of the position and of the message, in one oracle query.
     pub fn prices(&mut self, querier: &QuerierWrapper) -> Result<Prices, ContractError> {
         if self.prices.is_none() {
-            let mut ids = asset_ids(&self.position);
-            for id in &self.extra {
-                if !ids.contains(id) {
-                    ids.push(*id);
-                }
-            }
+            let ids = self.ids();
             let fetched = fetch_prices(querier, &self.config.oracle, &self.assets, ids, self.twap)?;
             self.prices = Some(fetched);
         }
         Ok(self.prices.clone().unwrap_or_default())
+    }
+
+    /// Uses `prices`, fetched elsewhere, as the message's prices (a query that priced many
+    /// positions in one batch).
+    pub fn set_prices(&mut self, prices: Prices) {
+        self.prices = Some(prices);
+    }
+
+    /// Prices for the borrow health floor, where collateral without a valid price counts as
+    /// zero (SPEC 3.3): the whole set when every asset is priced, else what could be priced.
+    pub fn floor_prices(&mut self, querier: &QuerierWrapper) -> Result<Prices, ContractError> {
+        if let Some(prices) = &self.prices {
+            return Ok(prices.clone());
+        }
+        let ids = self.ids();
+        let (prices, missing) =
+            fetch_prices_lenient(querier, &self.config.oracle, &self.assets, &ids, self.twap)?;
+        if missing.is_none() {
+            self.prices = Some(prices.clone());
+        }
+        Ok(prices)
+    }
+
+    /// Fails with the price-unavailable error unless every asset of `ids` has a valid price:
+    /// from the message's prices when fetched, else in one query for those assets alone.
+    pub fn require_priced(
+        &self,
+        querier: &QuerierWrapper,
+        ids: &[AssetId],
+    ) -> Result<(), ContractError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let fetched;
+        let prices = match &self.prices {
+            Some(prices) => prices,
+            None => {
+                fetched = fetch_prices(
+                    querier,
+                    &self.config.oracle,
+                    &self.assets,
+                    ids.iter().copied(),
+                    Twap::Skip,
+                )?;
+                &fetched
+            }
+        };
+        for id in ids {
+            prices.get(*id, self.assets.get(*id)?.denom())?;
+        }
+        Ok(())
+    }
+
+    /// The position's assets and the message's, each once.
+    fn ids(&self) -> Vec<AssetId> {
+        let mut ids = asset_ids(&self.position);
+        for id in &self.extra {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        ids
     }
 
     /// The price of one loaded asset: from the message's prices when already fetched, else

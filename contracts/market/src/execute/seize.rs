@@ -92,10 +92,9 @@ pub fn seize(
         dust_debt_value: touch.config.dust_debt_value.into(),
         offered: debt,
     })?;
-    let left = debt.saturating_sub(args.repay_amount);
-    let left_is_dust = value_up(left, debt_asset.decimals(), debt_price)?
-        < Decimal256::from(touch.config.dust_debt_value);
-    if args.repay_amount > debt || (args.repay_amount > limits.max_repay && !left_is_dust) {
+    // `max_repay` is the whole debt only when a `max_close_factor` repay would itself leave
+    // dust; otherwise any repay above the close factor is refused, whatever it leaves.
+    if args.repay_amount > limits.max_repay {
         return Err(ContractError::CloseFactorExceeded {
             position_id: args.position_id,
             repay: args.repay_amount,
@@ -177,11 +176,20 @@ pub fn seize(
     Ok(response)
 }
 
-/// Bad debt: a position left with debt and no collateral has its debt written off at once.
+/// Bad debt: a position left with debt and no held collateral has its debt written off at once.
 /// A pool asset's loss comes from its reserves first, then from lenders (the supply index
 /// drops); a minted asset's loss goes to its `deficit`.
 pub fn write_off_if_empty(touch: &mut Touch) -> Result<Option<Event>, ContractError> {
-    if !touch.position.collateral.is_empty() || touch.position.debt.is_empty() {
+    if touch.position.debt.is_empty() {
+        return Ok(None);
+    }
+    // A balance worth zero base units does not keep the position alive (SPEC 3.3, 3.6): a
+    // supply index that fell can leave one behind without any operation on it.
+    let ids: Vec<_> = touch.position.collateral.iter().map(|b| b.asset).collect();
+    for id in ids {
+        position::sweep_dust_collateral(&mut touch.position, touch.assets.get_mut(id)?)?;
+    }
+    if !touch.position.collateral.is_empty() {
         return Ok(None);
     }
     let mut event =

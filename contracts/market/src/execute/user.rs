@@ -6,15 +6,38 @@ use keel_types::market::Automation;
 use super::automation::{auto_borrow, self_repay, validate_automation};
 use super::{cw20_msg, send_tokens, Payment, Touch};
 use crate::error::ContractError;
-use crate::position::{self, check_asset_count, check_health_floor, check_min_debt};
+use crate::position::{self, asset_ids, check_asset_count, check_health_floor, check_min_debt};
 use crate::state::{Config, Position, NEXT_POSITION_ID, OWNER_POSITIONS};
 
-/// Credits each payment as collateral of the touched position.
+/// Credits each payment as collateral of the touched position (SPEC 3.4). A denom the position
+/// does not hold yet may be added only by the owner, and only while it has a valid price, so
+/// that no one else can make a position unpriceable (and so unliquidatable). With
+/// `fetch_all` (an auto-borrow follows), the message's prices, MOET's included, are fetched
+/// here, in its one oracle query.
 fn deposit_payments(
     deps: &DepsMut,
     touch: &mut Touch,
+    sender: &Addr,
     payments: &[Payment],
+    fetch_all: bool,
 ) -> Result<Vec<Attribute>, ContractError> {
+    let before = asset_ids(&touch.position).len();
+    let mut new_ids = vec![];
+    for p in payments {
+        let id = touch.include(deps.storage, &p.denom)?;
+        if !position::holds(&touch.position, touch.assets.get(id)?)? && !new_ids.contains(&id) {
+            new_ids.push(id);
+        }
+    }
+    if !new_ids.is_empty() {
+        touch.require_owner(sender, "deposit of a denom the position does not hold")?;
+        if fetch_all {
+            // the auto-borrow that follows prices MOET with the rest
+            touch.include_moet(deps.storage)?;
+            touch.prices(&deps.querier)?;
+        }
+        touch.require_priced(&deps.querier, &new_ids)?;
+    }
     let mut attrs = vec![];
     for p in payments {
         let id = touch.include(deps.storage, &p.denom)?;
@@ -33,6 +56,7 @@ fn deposit_payments(
     check_asset_count(
         &touch.position,
         touch.position_id,
+        before,
         touch.config.max_position_assets,
     )?;
     Ok(attrs)
@@ -77,7 +101,7 @@ pub fn open_position(
         position,
         owner.clone(),
     )?;
-    let deposits = deposit_payments(&deps, &mut touch, &payments)?;
+    let deposits = deposit_payments(&deps, &mut touch, &owner, &payments, push_to_draw_down_sink)?;
 
     let mut response = Response::new()
         .add_attribute("action", "open_position")
@@ -117,7 +141,13 @@ pub fn deposit(
         .add_attribute("action", "deposit")
         .add_attribute("position_id", position_id.to_string());
     response = self_repay(&deps, &mut touch, response)?;
-    let deposits = deposit_payments(&deps, &mut touch, &payments)?;
+    let deposits = deposit_payments(
+        &deps,
+        &mut touch,
+        &sender,
+        &payments,
+        push_to_draw_down_sink,
+    )?;
     response = response.add_attributes(deposits);
     if push_to_draw_down_sink {
         response = auto_borrow(&deps, &mut touch, response)?;
@@ -149,7 +179,7 @@ pub fn withdraw(
     let asset = touch.assets.get_mut(id)?;
     let paid = position::withdraw(&mut touch.position, position_id, asset, amount)?;
     if !touch.position.debt.is_empty() {
-        let prices = touch.prices(&deps.querier)?;
+        let prices = touch.floor_prices(&deps.querier)?;
         check_health_floor(
             &touch.position,
             position_id,
@@ -190,6 +220,7 @@ pub fn borrow(
         .add_attribute("denom", denom.clone())
         .add_attribute("amount", amount);
     response = self_repay(&deps, &mut touch, response)?;
+    let before = asset_ids(&touch.position).len();
     let asset = touch.assets.get_mut(id)?;
     position::borrow(&mut touch.position, asset, amount)?;
     if to_collateral {
@@ -201,9 +232,10 @@ pub fn borrow(
     check_asset_count(
         &touch.position,
         position_id,
+        before,
         touch.config.max_position_assets,
     )?;
-    let prices = touch.prices(&deps.querier)?;
+    let prices = touch.floor_prices(&deps.querier)?;
     let asset = touch.assets.get(id)?;
     check_min_debt(
         &touch.position,
