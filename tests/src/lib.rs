@@ -557,6 +557,50 @@ impl Suite {
     }
 }
 
+/// Everything a failed message must leave as it was: every position, every asset's books and
+/// the balances of the named holders.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub positions: Vec<PositionResponse>,
+    pub assets: Vec<AssetResponse>,
+    pub balances: Vec<(String, String, Uint128)>,
+}
+
+impl Suite {
+    /// The state a refused message must not change (see [`Snapshot`]).
+    pub fn snapshot(&self, holders: &[(&Addr, &str)]) -> Snapshot {
+        let mut positions = vec![];
+        let mut start_after = None;
+        loop {
+            let page: Vec<PositionResponse> = self
+                .query_market(&MarketQueryMsg::Positions {
+                    owner: None,
+                    start_after,
+                    limit: Some(100),
+                })
+                .expect("positions query");
+            let Some(last) = page.last() else { break };
+            start_after = Some(last.position_id);
+            positions.extend(page);
+        }
+        let assets: Vec<AssetResponse> = self
+            .query_market(&MarketQueryMsg::Assets {
+                start_after: None,
+                limit: Some(100),
+            })
+            .expect("assets query");
+        let balances = holders
+            .iter()
+            .map(|(who, denom)| (who.to_string(), denom.to_string(), self.balance(who, denom)))
+            .collect();
+        Snapshot {
+            positions,
+            assets,
+            balances,
+        }
+    }
+}
+
 /// The `position_id` attribute of an `open_position` response.
 pub fn position_id_of(res: &AppResponse) -> AnyResult<u64> {
     let attr = res
