@@ -11,6 +11,7 @@ use keel_math::{
 };
 use keel_types::market::Automation;
 
+use super::seize::write_off_if_empty;
 use super::{cw20_address, cw20_msg, Touch};
 use crate::error::ContractError;
 use crate::position::load_position;
@@ -472,6 +473,15 @@ pub fn rebalance(mut deps: DepsMut, env: Env, position_id: u64) -> Result<Respon
         .add_attribute("action", "rebalance")
         .add_attribute("position_id", position_id.to_string());
     response = self_repay(&deps, &mut touch, response)?;
+    // A position whose collateral a falling supply index left worth zero base units cannot be
+    // liquidated (there is nothing to seize): anyone's rebalance writes its debt off (SPEC 3.6).
+    if let Some(bad_debt) = write_off_if_empty(&mut touch)? {
+        touch.save(deps.storage)?;
+        return Ok(response
+            .add_attribute("rebalanced", "none")
+            .add_attribute("reason", "bad debt written off")
+            .add_event(bad_debt));
+    }
     let prices = touch.prices(&deps.querier)?;
     let before = health(&touch.position, &touch.assets, &prices, Pricing::Spot)?;
     let bounds = bounds(&touch.position, &touch.config).clone();
