@@ -238,7 +238,7 @@ fn spec_json_round_trip_config_price_and_sources() {
     assert_eq!(
         price,
         json!({"denom": "uatom", "price": "10.25", "twap": null, "source": "feed",
-               "updated_at": now})
+               "updated_at": now, "pending": false})
     );
     let prices = s
         .query_json(json!({"prices": {"denoms": ["moet", "uatom"]}}))
@@ -246,8 +246,10 @@ fn spec_json_round_trip_config_price_and_sources() {
     assert_eq!(
         prices,
         json!([
-            {"denom": "moet", "price": "1", "twap": null, "source": "fixed", "updated_at": now},
-            {"denom": "uatom", "price": "10.25", "twap": null, "source": "feed", "updated_at": now}
+            {"denom": "moet", "price": "1", "twap": null, "source": "fixed", "updated_at": now,
+             "pending": false},
+            {"denom": "uatom", "price": "10.25", "twap": null, "source": "feed", "updated_at": now,
+             "pending": false}
         ])
     );
     let sources = s
@@ -800,6 +802,7 @@ fn fallback_twap_then_feed_then_fixed_in_list_order() {
             twap: Some(expected),
             source: PriceSourceKind::Twap,
             updated_at: newest,
+            pending: false,
         }
     );
 
@@ -1160,15 +1163,21 @@ fn same_feeder_confirms_its_jump_only_60_seconds_later() {
 }
 
 #[test]
-fn push_within_deviation_of_the_accepted_price_clears_the_pending() {
+fn an_accepted_push_clears_only_its_own_feeder_s_pending_price() {
     let mut s = suite_at_100();
     let (f1, f2) = (s.f1.clone(), s.f2.clone());
     s.advance(10);
-    assert_eq!(s.push_one(&f1, "uatom", "150"), "pending");
-    assert_eq!(s.push_one(&f2, "uatom", "101"), "accepted");
-    // the 150 is forgotten: a second 150, even from another feeder, is a new pending
     assert_eq!(s.push_one(&f2, "uatom", "150"), "pending");
-    assert_eq!(s.price("uatom").unwrap().price, d("101"));
+    assert_eq!(s.push_one(&f1, "uatom", "200"), "pending");
+    assert_eq!(s.push_one(&f1, "uatom", "101"), "accepted");
+    // f1's 200 is forgotten, f2's 150 is not: f1 pushing 150 confirms f2's
+    assert_eq!(
+        s.push_one(&f1, "uatom", "200"),
+        "pending",
+        "a new pending price"
+    );
+    assert_eq!(s.push_one(&f1, "uatom", "150"), "confirmed");
+    assert_eq!(s.price("uatom").unwrap().price, d("150"));
 }
 
 #[test]
