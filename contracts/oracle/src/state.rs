@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `c` | `Item<Config>` | owner, pending owner, global parameters |
 //! | `f` + address | `Map<&Addr, Empty>` | the feeders |
-//! | `s` + denom | [`DenomStore`] | sources, overrides, accepted price and its block's reference, pending prices, TWAP ring |
+//! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending prices, TWAP ring |
 //!
 //! A price query or a push reads one record per denom and nothing else: the TWAP ring lives in
 //! the denom's record (it holds the window only, see [`crate::twap`]), and so do the global
