@@ -249,10 +249,10 @@ fn every_market_message_reads_back_what_serde_writes() {
     ] {
         reads_back(msg);
     }
-    for source in [
-        PriceSourceKind::Feed,
-        PriceSourceKind::Twap,
-        PriceSourceKind::Fixed,
+    for (source, pending) in [
+        (PriceSourceKind::Feed, true),
+        (PriceSourceKind::Twap, false),
+        (PriceSourceKind::Fixed, false),
     ] {
         reads_back(PriceResponse {
             denom: "ueth".into(),
@@ -260,6 +260,7 @@ fn every_market_message_reads_back_what_serde_writes() {
             twap: Some(dec("1999")),
             source,
             updated_at: 17,
+            pending,
         });
     }
 }

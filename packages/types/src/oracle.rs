@@ -18,7 +18,8 @@ pub struct InstantiateMsg {
     pub base_denom: String,
     /// A price is fresh while its age (seconds) is at most `max_age`.
     pub max_age: u64,
-    /// Largest relative move `|new - accepted| / accepted` accepted from a single push.
+    /// Largest relative move `|new - reference| / reference` accepted without a confirmation (the
+    /// reference: the accepted price as the block began).
     pub max_deviation: Decimal,
     /// TWAP window in seconds.
     pub twap_window: u64,
@@ -135,6 +136,11 @@ pub struct PriceResponse {
     /// Feed: the push time of the accepted price; twap: the newest accepted push; fixed: the
     /// current block time.
     pub updated_at: u64,
+    /// Whether some feeder holds a pending price for the denom (a move beyond the deviation guard
+    /// awaiting confirmation; `price` is still the old one). Always written; read as `false` when
+    /// absent, so answers of an oracle without it still read.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 #[cw_serde]
@@ -154,7 +160,8 @@ json_struct!(PriceResponse {
     price,
     twap,
     source,
-    updated_at
+    updated_at,
+    pending = false
 });
 deserialize_via_json!(PriceResponse);
 
