@@ -2,7 +2,6 @@
 //! the liquidator (SPEC sections 2-4). Contracts, tests and off-chain clients share these.
 
 pub mod codec;
-pub mod json;
 pub mod liquidator;
 pub mod market;
 pub mod oracle;

@@ -2,16 +2,12 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, Uint128};
 use cw20::Cw20ReceiveMsg;
-use keel_math::{Band, HealthBounds, RateModel, RatePoint};
+use keel_math::{Band, HealthBounds, RateModel};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::json::{newtype, unit, variant, FromJson, Json, JsonError, Object};
-use crate::{deserialize_via_json, json_struct, read_object};
-
-/// `{"owner", "oracle"}`; every other field is optional with its default (SPEC 3.0, 3.7).
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
+/// `{"owner", "oracle"}`; every other field is optional with its default.
+#[cw_serde]
 pub struct InstantiateMsg {
     pub owner: String,
     pub oracle: String,
@@ -97,9 +93,7 @@ pub struct Automation {
     pub self_repay: bool,
 }
 
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 pub enum ExecuteMsg {
     // --- owner ---
     ListAsset {
@@ -188,9 +182,7 @@ pub enum ExecuteMsg {
 }
 
 /// The hook messages accepted with cw20 `send`: the same JSON as the execute messages.
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 pub enum ReceiveMsg {
     OpenPosition {
         automation: Option<Automation>,
@@ -245,9 +237,7 @@ pub enum SimulateAction {
     Repay { denom: String, amount: Uint128 },
 }
 
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -333,14 +323,18 @@ pub struct AssetResponse {
 }
 
 /// One balance of a position; `value` is null when the price is unavailable.
-#[cw_serde]
+/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
+/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct PositionBalance {
     pub denom: String,
     pub amount: Uint128,
     pub value: Option<Decimal256>,
 }
 
-#[cw_serde]
+/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
+/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct HealthResponse {
     pub effective_collateral: Decimal256,
     pub liquidation_limit: Decimal256,
@@ -351,7 +345,9 @@ pub struct HealthResponse {
     pub band: Band,
 }
 
-#[cw_serde]
+/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
+/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct PositionResponse {
     pub position_id: u64,
     pub owner: Addr,
@@ -385,7 +381,9 @@ pub struct TopUpConsentResponse {
     pub amount: Uint128,
 }
 
-#[cw_serde]
+/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
+/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct LiquidationContextResponse {
     pub liquidatable: bool,
     pub liquidation_health_factor: Option<Decimal256>,
@@ -400,291 +398,4 @@ pub struct LiquidationContextResponse {
     pub dust_debt_value: Decimal,
     pub max_close_factor: Decimal,
     pub max_liquidation_bonus: Decimal,
-}
-
-// --- reading messages (crate::json) -------------------------------------------------------
-
-deserialize_via_json!(InstantiateMsg, ExecuteMsg, ReceiveMsg, QueryMsg);
-
-const HEALTH_ALIASES: &[&str] = &["default_health", "default_health_bounds", "health_bounds"];
-
-impl FromJson for InstantiateMsg {
-    /// `owner`, then the settings `update_config` also takes, `oracle` required here.
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut o = Object::new(value)?;
-        let owner = o.field("owner")?;
-        let settings = ConfigUpdate::read(&mut o)?;
-        Ok(InstantiateMsg {
-            owner,
-            oracle: match settings.oracle {
-                Some(oracle) => oracle,
-                None => String::if_missing("oracle")?,
-            },
-            liquidator: settings.liquidator,
-            guardian: settings.guardian,
-            treasury: settings.treasury,
-            default_health: settings.default_health,
-            borrow_health_floor: settings.borrow_health_floor,
-            min_debt_value: settings.min_debt_value,
-            dust_debt_value: settings.dust_debt_value,
-            max_close_factor: settings.max_close_factor,
-            max_liquidation_bonus: settings.max_liquidation_bonus,
-            max_position_assets: settings.max_position_assets,
-        })
-    }
-}
-
-impl ConfigUpdate {
-    fn read(o: &mut Object) -> Result<Self, JsonError> {
-        Ok(ConfigUpdate {
-            oracle: o.field("oracle")?,
-            liquidator: o.field("liquidator")?,
-            guardian: o.field("guardian")?,
-            treasury: o.field("treasury")?,
-            default_health: o.field_aliased(HEALTH_ALIASES)?,
-            borrow_health_floor: o.field("borrow_health_floor")?,
-            min_debt_value: o.field("min_debt_value")?,
-            dust_debt_value: o.field("dust_debt_value")?,
-            max_close_factor: o.field("max_close_factor")?,
-            max_liquidation_bonus: o.field("max_liquidation_bonus")?,
-            max_position_assets: o.field("max_position_assets")?,
-        })
-    }
-}
-
-impl FromJson for ConfigUpdate {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        ConfigUpdate::read(&mut Object::new(value)?)
-    }
-}
-
-impl FromJson for ExecuteMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use ExecuteMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "list_asset" => read_object!(c, M::ListAsset { denom, params }),
-            "update_asset" => read_object!(c, M::UpdateAsset { denom, params }),
-            "update_config" => M::UpdateConfig(newtype(c)?),
-            "transfer_ownership" => read_object!(c, M::TransferOwnership { new_owner }),
-            "accept_ownership" => read_object!(c, M::AcceptOwnership {}),
-            "withdraw_reserves" => {
-                read_object!(
-                    c,
-                    M::WithdrawReserves {
-                        denom,
-                        amount,
-                        recipient
-                    }
-                )
-            }
-            "open_position" => read_object!(
-                c,
-                M::OpenPosition { automation, push_to_draw_down_sink = false }
-            ),
-            "deposit" => read_object!(
-                c,
-                M::Deposit { position_id, push_to_draw_down_sink = false }
-            ),
-            "withdraw" => read_object!(
-                c,
-                M::Withdraw {
-                    position_id,
-                    denom,
-                    amount,
-                    recipient
-                }
-            ),
-            "borrow" => read_object!(
-                c,
-                M::Borrow { position_id, denom, amount, recipient, to_collateral = false }
-            ),
-            "repay" => read_object!(c, M::Repay { position_id }),
-            "set_automation" => read_object!(
-                c,
-                M::SetAutomation {
-                    position_id,
-                    automation
-                }
-            ),
-            "rebalance" => read_object!(c, M::Rebalance { position_id }),
-            "allow_top_up" => read_object!(
-                c,
-                M::AllowTopUp {
-                    position_id,
-                    amount
-                }
-            ),
-            "disallow_top_up" => read_object!(c, M::DisallowTopUp { position_id }),
-            "seize" => read_object!(
-                c,
-                M::Seize {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                }
-            ),
-            "receive" => M::Receive(newtype(c)?),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for ReceiveMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use ReceiveMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "open_position" => read_object!(
-                c,
-                M::OpenPosition {
-                    automation,
-                    push_to_draw_down_sink = false
-                }
-            ),
-            "deposit" => read_object!(
-                c,
-                M::Deposit {
-                    position_id,
-                    push_to_draw_down_sink = false
-                }
-            ),
-            "repay" => read_object!(c, M::Repay { position_id }),
-            "seize" => read_object!(
-                c,
-                M::Seize {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                }
-            ),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for QueryMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use QueryMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "config" => read_object!(c, M::Config {}),
-            "asset" => read_object!(c, M::Asset { denom }),
-            "assets" => read_object!(c, M::Assets { start_after, limit }),
-            "position" => read_object!(c, M::Position { position_id }),
-            "positions" => read_object!(
-                c,
-                M::Positions {
-                    owner,
-                    start_after,
-                    limit
-                }
-            ),
-            "liquidatable_positions" => {
-                read_object!(c, M::LiquidatablePositions { start_after, limit })
-            }
-            "max_borrow" => read_object!(c, M::MaxBorrow { position_id, denom }),
-            "simulate" => read_object!(
-                c,
-                M::Simulate {
-                    position_id,
-                    actions
-                }
-            ),
-            "top_up_consent" => read_object!(
-                c,
-                M::TopUpConsent {
-                    position_id,
-                    source
-                }
-            ),
-            "liquidation_context" => read_object!(
-                c,
-                M::LiquidationContext {
-                    position_id,
-                    debt_denom,
-                    collateral_denom
-                }
-            ),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for SimulateAction {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use SimulateAction as A;
-        let (name, c) = variant(value)?;
-        let action = match name.as_str() {
-            "deposit" => 0,
-            "withdraw" => 1,
-            "borrow" => 2,
-            "repay" => 3,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        // every action is `{denom, amount}`
-        let mut o = Object::new(c)?;
-        let denom = o.field("denom")?;
-        let amount = o.field("amount")?;
-        Ok(match action {
-            0 => A::Deposit { denom, amount },
-            1 => A::Withdraw { denom, amount },
-            2 => A::Borrow { denom, amount },
-            _ => A::Repay { denom, amount },
-        })
-    }
-}
-
-json_struct!(AssetParams {
-    decimals,
-    kind,
-    collateral_factor = Decimal::zero(),
-    liquidation_threshold = Decimal::zero(),
-    borrow_factor = Decimal::one(),
-    reserve_factor = Decimal::zero(),
-    rate_model = zero_rate(),
-    supply_cap,
-    borrow_cap,
-    deposit_enabled = false,
-    borrow_enabled = false,
-    collateral_enabled = false,
-});
-json_struct!(DrawDownSink { address, msg });
-json_struct!(Cw20ReceiveMsg {
-    sender,
-    amount,
-    msg
-});
-json_struct!(Automation { draw_down_sink, top_up_source, health, self_repay = false });
-json_struct!(HealthBounds { min, target, max });
-json_struct!(RatePoint { utilization, rate });
-
-impl FromJson for AssetKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        let kind = match name.as_str() {
-            "pool" => AssetKind::Pool,
-            "minted" => AssetKind::Minted,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        unit(c)?;
-        Ok(kind)
-    }
-}
-
-impl FromJson for RateModel {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "piecewise" => read_object!(c, RateModel::Piecewise { points }),
-            "fixed" => read_object!(c, RateModel::Fixed { rate }),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
 }

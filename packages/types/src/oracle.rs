@@ -5,10 +5,7 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Decimal;
 use schemars::JsonSchema;
-use serde::Serialize;
-
-use crate::json::{unit, variant, FromJson, Json, JsonError};
-use crate::{deserialize_via_json, json_struct};
+use serde::{Deserialize, Serialize};
 
 /// `{"owner", "base_denom": "moet", "max_age": 300, "max_deviation": "0.1", "twap_window": 1800}`
 #[cw_serde]
@@ -125,8 +122,9 @@ pub struct ConfigResponse {
     pub twap_window: u64,
 }
 
-// Read by `crate::json` (the market reads it on every priced message; see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
+/// Read by the market on every priced message: unknown fields are ignored (not `#[cw_serde]`'s
+/// `deny_unknown_fields`), so that an oracle that answers with more fields does not break it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 pub struct PriceResponse {
     pub denom: String,
     pub price: Decimal,
@@ -151,30 +149,4 @@ pub struct PriceSourcesResponse {
     pub max_age: Option<u64>,
     /// The denom's override of the global `max_deviation` (`null` = global).
     pub max_deviation: Option<Decimal>,
-}
-
-// --- reading responses (crate::json) ------------------------------------------------------
-
-json_struct!(PriceResponse {
-    denom,
-    price,
-    twap,
-    source,
-    updated_at,
-    pending = false
-});
-deserialize_via_json!(PriceResponse);
-
-impl FromJson for PriceSourceKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        let kind = match name.as_str() {
-            "feed" => PriceSourceKind::Feed,
-            "twap" => PriceSourceKind::Twap,
-            "fixed" => PriceSourceKind::Fixed,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        unit(c)?;
-        Ok(kind)
-    }
 }
