@@ -3,8 +3,6 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, Uint128};
 use cw20::Cw20ReceiveMsg;
 use keel_math::{Band, HealthBounds, RateModel};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 /// `{"owner", "oracle"}`; every other field is optional with its default.
 #[cw_serde]
@@ -323,18 +321,14 @@ pub struct AssetResponse {
 }
 
 /// One balance of a position; `value` is null when the price is unavailable.
-/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
-/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct PositionBalance {
     pub denom: String,
     pub amount: Uint128,
     pub value: Option<Decimal256>,
 }
 
-/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
-/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct HealthResponse {
     pub effective_collateral: Decimal256,
     pub liquidation_limit: Decimal256,
@@ -345,9 +339,7 @@ pub struct HealthResponse {
     pub band: Band,
 }
 
-/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
-/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct PositionResponse {
     pub position_id: u64,
     pub owner: Addr,
@@ -381,9 +373,7 @@ pub struct TopUpConsentResponse {
     pub amount: Uint128,
 }
 
-/// Read by the liquidator: unknown fields are ignored (not `#[cw_serde]`'s
-/// `deny_unknown_fields`), so that a market answering with more fields does not break it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct LiquidationContextResponse {
     pub liquidatable: bool,
     pub liquidation_health_factor: Option<Decimal256>,

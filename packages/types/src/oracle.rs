@@ -4,8 +4,6 @@
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Decimal;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 /// `{"owner", "base_denom": "moet", "max_age": 300, "max_deviation": "0.1", "twap_window": 1800}`
 #[cw_serde]
@@ -122,9 +120,7 @@ pub struct ConfigResponse {
     pub twap_window: u64,
 }
 
-/// Read by the market on every priced message: unknown fields are ignored (not `#[cw_serde]`'s
-/// `deny_unknown_fields`), so that an oracle that answers with more fields does not break it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct PriceResponse {
     pub denom: String,
     pub price: Decimal,
