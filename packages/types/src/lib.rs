@@ -5,5 +5,6 @@ pub mod codec;
 pub mod liquidator;
 pub mod market;
 pub mod oracle;
+pub mod record;
 
 pub use keel_math::{Band, HealthBounds, RateModel, RatePoint};
