@@ -2,13 +2,15 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cw_utils::nonpayable;
 use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
 use crate::execute::seize::{seize, SeizeArgs};
-use crate::execute::{admin, nonpayable, user, Payment};
+use crate::execute::{admin, user, Payment};
 use crate::query;
+use crate::state::Config;
 
 pub const CONTRACT_NAME: &str = "crates.io:keel-market";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -22,11 +24,13 @@ pub fn instantiate(
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let owner = deps.api.addr_validate(&msg.owner)?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     let config = admin::config_from_instantiate(deps.api, msg)?;
     config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("owner", config.owner)
+        .add_attribute("owner", owner)
         .add_attribute("oracle", config.oracle))
 }
 
@@ -38,6 +42,7 @@ pub fn execute(
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
     match msg {
+        // --- messages that take funds ---
         ExecuteMsg::OpenPosition {
             automation,
             push_to_draw_down_sink,
@@ -78,23 +83,22 @@ pub fn execute(
             collateral_amount,
             recipient,
         } => {
-            let mut payment = Payment::single(Payment::from_funds(&info)?)?;
-            payment.payer = info.sender;
-            seize(
-                deps,
-                env,
-                payment,
-                SeizeArgs {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                },
-            )
+            let payment = Payment::single(Payment::from_funds(&info)?)?;
+            let args = SeizeArgs {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            };
+            seize(deps, env, payment, args)
         }
-        ExecuteMsg::Receive(cw20_msg) => receive(deps, env, info, cw20_msg),
+        ExecuteMsg::Receive(cw20_msg) => {
+            nonpayable(&info)?;
+            receive(deps, env, info, cw20_msg)
+        }
+        // --- messages that take none ---
         msg => {
             nonpayable(&info)?;
             execute_nonpayable(deps, env, info, msg)
@@ -117,9 +121,9 @@ fn execute_nonpayable(
         }
         ExecuteMsg::UpdateConfig(update) => admin::update_config(deps, info, update),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            admin::transfer_ownership(deps, info, new_owner)
+            admin::transfer_ownership(deps, env, info, new_owner)
         }
-        ExecuteMsg::AcceptOwnership {} => admin::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => admin::accept_ownership(deps, env, info),
         ExecuteMsg::WithdrawReserves {
             denom,
             amount,
@@ -161,20 +165,25 @@ fn execute_nonpayable(
         | ExecuteMsg::Deposit { .. }
         | ExecuteMsg::Repay { .. }
         | ExecuteMsg::Seize { .. }
-        | ExecuteMsg::Receive(_) => Err(ContractError::UnexpectedFunds {
-            reason: "payable message routed as non-payable".to_string(),
-        }),
+        | ExecuteMsg::Receive(_) => unreachable_payable(),
     }
 }
 
-/// cw20 tokens: the token contract is `info.sender`, the payer is `cw20_msg.sender`.
+/// `execute` routes the payable messages itself; this arm only completes the match.
+fn unreachable_payable() -> Result<Response, ContractError> {
+    Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
+        "payable message routed as non-payable",
+    )))
+}
+
+/// cw20 tokens: the token contract is `info.sender`; the acting address (owner, payer, the one
+/// refunded) is `cw20_msg.sender`. The hooks are the execute messages of the same name.
 fn receive(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
     cw20_msg: cw20::Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
-    nonpayable(&info)?;
     let denom = format!("cw20:{}", info.sender);
     // cw20-base 2.x forwards a `send` of zero: refused like zero native funds (SPEC 5).
     if cw20_msg.amount.is_zero() {
@@ -222,19 +231,17 @@ fn receive(
             collateral_denom,
             collateral_amount,
             recipient,
-        } => seize(
-            deps,
-            env,
-            payment,
-            SeizeArgs {
+        } => {
+            let args = SeizeArgs {
                 position_id,
                 debt_denom,
                 repay_amount,
                 collateral_denom,
                 collateral_amount,
                 recipient,
-            },
-        ),
+            };
+            seize(deps, env, payment, args)
+        }
     }
 }
 
@@ -282,24 +289,25 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     }?)
 }
 
+/// Refuses another contract's state and a downgrade (cw2). From the version before records
+/// were versioned, moves the owner out of the config record into cw-ownable and rewrites the
+/// config in its current format; every other record migrates lazily, when next saved.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME || !version_le(&stored.version, CONTRACT_VERSION) {
-        return Err(ContractError::InvalidMigration {
-            from_contract: stored.contract,
-            from_version: stored.version,
-        });
+    let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    if let Some(legacy) = Config::load_legacy_ownership(deps.storage, deps.api)? {
+        let ownership = cw_ownable::Ownership {
+            owner: Some(legacy.owner),
+            pending_owner: legacy.pending_owner,
+            pending_expiry: None,
+        };
+        cw_ownable::OwnershipStore::new(cw_ownable::OWNERSHIP_KEY)
+            .item
+            .save(deps.storage, &ownership)?;
+        Config::load(deps.storage, deps.api)?.save(deps.storage, deps.api)?;
     }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-/// `a <= b` for dotted numeric versions (no downgrade).
-fn version_le(a: &str, b: &str) -> bool {
-    let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parse(a) <= parse(b)
 }
