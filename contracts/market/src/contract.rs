@@ -1,7 +1,9 @@
 //! Entry points: thin dispatch to one handler per message.
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Response,
+};
 use cw_utils::nonpayable;
 use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 
@@ -41,39 +43,48 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    let takes_funds = matches!(
+        msg,
+        ExecuteMsg::OpenPosition { .. }
+            | ExecuteMsg::Deposit { .. }
+            | ExecuteMsg::Repay { .. }
+            | ExecuteMsg::Seize { .. }
+    );
+    if !takes_funds {
+        nonpayable(&info)?;
+    }
     match msg {
-        // --- messages that take funds ---
         ExecuteMsg::OpenPosition {
             automation,
             push_to_draw_down_sink,
         } => {
             let payments = Payment::from_funds(&info)?;
-            user::open_position(
-                deps,
-                env,
-                info.sender,
-                payments,
+            let hook = Payable::OpenPosition {
                 automation,
                 push_to_draw_down_sink,
-            )
+            };
+            pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Deposit {
             position_id,
             push_to_draw_down_sink,
         } => {
             let payments = Payment::from_funds(&info)?;
-            user::deposit(
+            let hook = Payable::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            };
+            pay(deps, env, info.sender, payments, hook)
+        }
+        ExecuteMsg::Repay { position_id } => {
+            let payments = Payment::from_funds(&info)?;
+            pay(
                 deps,
                 env,
                 info.sender,
-                position_id,
                 payments,
-                push_to_draw_down_sink,
+                Payable::Repay { position_id },
             )
-        }
-        ExecuteMsg::Repay { position_id } => {
-            let payment = Payment::single(Payment::from_funds(&info)?)?;
-            user::repay(deps, env, position_id, payment)
         }
         ExecuteMsg::Seize {
             position_id,
@@ -83,36 +94,18 @@ pub fn execute(
             collateral_amount,
             recipient,
         } => {
-            let payment = Payment::single(Payment::from_funds(&info)?)?;
-            let args = SeizeArgs {
+            let payments = Payment::from_funds(&info)?;
+            let hook = Payable::Seize(SeizeArgs {
                 position_id,
                 debt_denom,
                 repay_amount,
                 collateral_denom,
                 collateral_amount,
                 recipient,
-            };
-            seize(deps, env, payment, args)
+            });
+            pay(deps, env, info.sender, payments, hook)
         }
-        ExecuteMsg::Receive(cw20_msg) => {
-            nonpayable(&info)?;
-            receive(deps, env, info, cw20_msg)
-        }
-        // --- messages that take none ---
-        msg => {
-            nonpayable(&info)?;
-            execute_nonpayable(deps, env, info, msg)
-        }
-    }
-}
-
-fn execute_nonpayable(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> Result<Response, ContractError> {
-    match msg {
+        ExecuteMsg::Receive(cw20_msg) => receive(deps, env, info, cw20_msg),
         ExecuteMsg::ListAsset { denom, params } => {
             admin::list_asset(deps, env, info, denom, params)
         }
@@ -161,23 +154,103 @@ fn execute_nonpayable(
             amount,
         } => allow_top_up(deps, info, position_id, amount),
         ExecuteMsg::DisallowTopUp { position_id } => disallow_top_up(deps, info, position_id),
-        ExecuteMsg::OpenPosition { .. }
-        | ExecuteMsg::Deposit { .. }
-        | ExecuteMsg::Repay { .. }
-        | ExecuteMsg::Seize { .. }
-        | ExecuteMsg::Receive(_) => unreachable_payable(),
     }
 }
 
-/// `execute` routes the payable messages itself; this arm only completes the match.
-fn unreachable_payable() -> Result<Response, ContractError> {
-    Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
-        "payable message routed as non-payable",
-    )))
+/// The messages that come with tokens, whichever way the tokens arrive: native funds, or a cw20
+/// `send` whose hook is the message of the same name.
+enum Payable {
+    OpenPosition {
+        automation: Option<keel_types::market::Automation>,
+        push_to_draw_down_sink: bool,
+    },
+    Deposit {
+        position_id: u64,
+        push_to_draw_down_sink: bool,
+    },
+    Repay {
+        position_id: u64,
+    },
+    Seize(SeizeArgs),
 }
 
-/// cw20 tokens: the token contract is `info.sender`; the acting address (owner, payer, the one
-/// refunded) is `cw20_msg.sender`. The hooks are the execute messages of the same name.
+impl From<ReceiveMsg> for Payable {
+    fn from(msg: ReceiveMsg) -> Self {
+        match msg {
+            ReceiveMsg::OpenPosition {
+                automation,
+                push_to_draw_down_sink,
+            } => Payable::OpenPosition {
+                automation,
+                push_to_draw_down_sink,
+            },
+            ReceiveMsg::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            } => Payable::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            },
+            ReceiveMsg::Repay { position_id } => Payable::Repay { position_id },
+            ReceiveMsg::Seize {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            } => Payable::Seize(SeizeArgs {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            }),
+        }
+    }
+}
+
+/// Routes a message that came with `payments` from `sender` (the cw20 `send`'s sender for a
+/// hook: the owner of a new position, the one refunded).
+fn pay(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    payments: Vec<Payment>,
+    msg: Payable,
+) -> Result<Response, ContractError> {
+    match msg {
+        Payable::OpenPosition {
+            automation,
+            push_to_draw_down_sink,
+        } => user::open_position(
+            deps,
+            env,
+            sender,
+            payments,
+            automation,
+            push_to_draw_down_sink,
+        ),
+        Payable::Deposit {
+            position_id,
+            push_to_draw_down_sink,
+        } => user::deposit(
+            deps,
+            env,
+            sender,
+            position_id,
+            payments,
+            push_to_draw_down_sink,
+        ),
+        Payable::Repay { position_id } => {
+            user::repay(deps, env, position_id, Payment::single(payments)?)
+        }
+        Payable::Seize(args) => seize(deps, env, Payment::single(payments)?, args),
+    }
+}
+
+/// cw20 tokens: the token contract is `info.sender`; the acting address is `cw20_msg.sender`.
 fn receive(
     deps: DepsMut,
     env: Env,
@@ -189,60 +262,14 @@ fn receive(
     if cw20_msg.amount.is_zero() {
         return Err(ContractError::ZeroAmount { denom });
     }
+    let sender = deps.api.addr_validate(&cw20_msg.sender)?;
     let payment = Payment {
         denom,
         amount: cw20_msg.amount,
-        payer: deps.api.addr_validate(&cw20_msg.sender)?,
+        payer: sender.clone(),
     };
-    match from_json(&cw20_msg.msg)? {
-        ReceiveMsg::OpenPosition {
-            automation,
-            push_to_draw_down_sink,
-        } => {
-            let owner = payment.payer.clone();
-            user::open_position(
-                deps,
-                env,
-                owner,
-                vec![payment],
-                automation,
-                push_to_draw_down_sink,
-            )
-        }
-        ReceiveMsg::Deposit {
-            position_id,
-            push_to_draw_down_sink,
-        } => {
-            let sender = payment.payer.clone();
-            user::deposit(
-                deps,
-                env,
-                sender,
-                position_id,
-                vec![payment],
-                push_to_draw_down_sink,
-            )
-        }
-        ReceiveMsg::Repay { position_id } => user::repay(deps, env, position_id, payment),
-        ReceiveMsg::Seize {
-            position_id,
-            debt_denom,
-            repay_amount,
-            collateral_denom,
-            collateral_amount,
-            recipient,
-        } => {
-            let args = SeizeArgs {
-                position_id,
-                debt_denom,
-                repay_amount,
-                collateral_denom,
-                collateral_amount,
-                recipient,
-            };
-            seize(deps, env, payment, args)
-        }
-    }
+    let msg: ReceiveMsg = from_json(&cw20_msg.msg)?;
+    pay(deps, env, sender, vec![payment], msg.into())
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
