@@ -9,6 +9,7 @@ use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, Recei
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
+use crate::execute::redeem::redeem;
 use crate::execute::seize::{seize, SeizeArgs};
 use crate::execute::{admin, user, Payment};
 use crate::query;
@@ -154,6 +155,9 @@ pub fn execute(
             amount,
         } => allow_top_up(deps, info, position_id, amount),
         ExecuteMsg::DisallowTopUp { position_id } => disallow_top_up(deps, info, position_id),
+        ExecuteMsg::SetRedemptionsPaused { paused } => {
+            admin::set_redemptions_paused(deps, info, paused)
+        }
     }
 }
 
@@ -172,6 +176,11 @@ enum Payable {
         position_id: u64,
     },
     Seize(SeizeArgs),
+    Redeem {
+        position_id: u64,
+        collateral_denom: String,
+        min_collateral_out: Option<cosmwasm_std::Uint128>,
+    },
 }
 
 impl From<ReceiveMsg> for Payable {
@@ -207,6 +216,15 @@ impl From<ReceiveMsg> for Payable {
                 collateral_amount,
                 recipient,
             }),
+            ReceiveMsg::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            } => Payable::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            },
         }
     }
 }
@@ -247,6 +265,18 @@ fn pay(
             user::repay(deps, env, position_id, Payment::single(payments)?)
         }
         Payable::Seize(args) => seize(deps, env, Payment::single(payments)?, args),
+        Payable::Redeem {
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        } => redeem(
+            deps,
+            env,
+            Payment::single(payments)?,
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        ),
     }
 }
 
@@ -298,6 +328,20 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             position_id,
             actions,
         } => to_json_binary(&query::simulate(deps, env, position_id, actions)?),
+        QueryMsg::RedemptionQuote {
+            position_id,
+            collateral_denom,
+            amount,
+        } => to_json_binary(&query::redemption_quote(
+            deps,
+            env,
+            position_id,
+            collateral_denom,
+            amount,
+        )?),
+        QueryMsg::RedeemablePositions { start_after, limit } => {
+            to_json_binary(&query::redeemable_positions(deps, env, start_after, limit)?)
+        }
         QueryMsg::TopUpConsent {
             position_id,
             source,

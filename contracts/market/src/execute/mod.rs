@@ -3,6 +3,7 @@
 //! transfers.
 pub mod admin;
 pub mod automation;
+pub mod redeem;
 pub mod seize;
 pub mod user;
 
