@@ -89,7 +89,7 @@ fn lhf(s: &Suite, id: u64) -> Decimal256 {
 }
 
 fn refused(res: AnyResult<AppResponse>, needle: &str) {
-    let text = err_text(res.err().expect("the redemption was refused"));
+    let text = err_text(res.expect_err("the redemption was refused"));
     assert!(text.contains(needle), "expected {needle:?} in: {text}");
 }
 
