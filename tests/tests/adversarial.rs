@@ -1188,7 +1188,10 @@ fn tiny_redemptions_gain_nothing_from_rounding() {
             .unwrap();
     }
     let worth_after = net_worth(&s, &who, &[], 2000.0);
-    assert!(worth_after < worth_before, "{worth_before} -> {worth_after}");
+    assert!(
+        worth_after < worth_before,
+        "{worth_before} -> {worth_after}"
+    );
     // 200 units of MOET for at most 200 * 0.995 units of value
     assert!(worth_before - worth_after >= 200.0 * 0.005e-6 * 0.99);
     assert!(net_worth(&s, &owner, &[id], 2000.0) >= owner_before);
@@ -1239,7 +1242,10 @@ fn redeeming_a_position_then_liquidating_it_gains_no_more_than_the_bonus() {
         liquidate(&mut s, &who, id, &m, ETH, debt).unwrap();
         (debt - debt_of(&s.position(id), &m).u128()) as f64 / 1e6
     } else {
-        assert_fails(liquidate(&mut s, &who, id, &m, ETH, moet(300)), "not liquidatable");
+        assert_fails(
+            liquidate(&mut s, &who, id, &m, ETH, moet(300)),
+            "not liquidatable",
+        );
         0.0
     };
     let gain = net_worth(&s, &who, &[], 1700.0) - before;
