@@ -164,7 +164,10 @@ pub fn deposit(
         return Err(ContractError::CannotDepositMinted { denom });
     }
     let scaled = to_scaled_down(amount, asset.state.supply_index)?;
-    if scaled.is_zero() {
+    // A balance worth zero base units is not held (SPEC 3.3): a deposit that would leave one
+    // (a base unit at an index above 1 rounds down to nothing) is refused, not booked.
+    let balance = scaled_collateral(position, asset.id).checked_add(scaled)?;
+    if scaled.is_zero() || to_underlying_down(balance, asset.state.supply_index)?.is_zero() {
         return Err(ContractError::ZeroAmount { denom });
     }
     let self_repay = position
