@@ -384,15 +384,16 @@ rpc_height() {
     jq -er '.result.sync_info.latest_block_height | tonumber' 2>/dev/null
 }
 
-# Average block time (seconds) over the last (up to) 20 blocks, from their header times (block 1
-# is left out: its time is the genesis time, set at init).
+# Median time between the last (up to) 20 blocks (seconds), from their header times. The median
+# ignores the gap of a restart; block 1 is left out (its time is the genesis time, set at init).
 block_time() {
   local h=$1 from
   from=$((h > 22 ? h - 20 : 2))
   [ "$h" -gt "$from" ] || return 1
   curl -fsS --max-time 2 "$(rpc_url)/blockchain?minHeight=$from&maxHeight=$h" 2>/dev/null | jq -er '
     def secs: (.[0:19] + "Z" | fromdateiso8601) + ("0" + (.[19:] | sub("Z$"; "")) | tonumber);
-    [.result.block_metas[].header.time | secs] | (max - min) / (length - 1) | . * 1000 | round / 1000'
+    [.result.block_metas[].header.time | secs] | sort | [range(1; length) as $i | .[$i] - .[$i - 1]]
+    | sort | .[length / 2 | floor] | . * 1000 | round / 1000'
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
