@@ -115,8 +115,13 @@ need_tools() {
 # Building wasmd (once per version; shared by every checkout through the cache).
 # ---------------------------------------------------------------------------------------------
 wasmd_ok() {
-  [ -x "$WASMD" ] && [ "$("$WASMD" version 2>/dev/null)" = "$WASMD_VERSION" ]
+  [ -x "$WASMD" ] && [ "$(wasmd version 2>/dev/null)" = "$WASMD_VERSION" ]
 }
+
+# The build's temporary folder, removed however the script ends.
+BUILD_WORK=
+cleanup_build() { [ -z "$BUILD_WORK" ] || rm -rf "$BUILD_WORK"; }
+trap cleanup_build EXIT
 
 # with_progress LABEL LOG UNIT PATTERN TOTAL CMD...: run CMD with its output appended to LOG,
 # and every 30 s print how long it has run and how many new lines of LOG match the regex PATTERN
@@ -173,15 +178,19 @@ build_wasmd() {
   : >"$blog"
   log "building wasmd $WASMD_VERSION with $(go env GOVERSION) (first time only, several minutes on 2 cores; log: $blog)"
   work=$(mktemp -d "$CACHE/wasmd/.build-$WASMD_VERSION.XXXXXX")
+  BUILD_WORK=$work
   # Keep the build in a copy of the module: `go install` refuses a module with replace
   # directives, and the module cache is read-only. -mod=mod lets go.mod/go.sum be updated there.
   goflags="${GOFLAGS:-} -mod=mod"
   export GOWORK=off
 
   log "  downloading the $WASMD_MODULE@$WASMD_VERSION module"
-  dir=$(go mod download -json "$WASMD_MODULE@$WASMD_VERSION" 2>>"$blog" | jq -r '.Dir // empty') || true
+  # -json reports a failure in its "Error" field, on stdout
+  go mod download -json "$WASMD_MODULE@$WASMD_VERSION" >"$work/module.json" 2>>"$blog" || true
+  cat "$work/module.json" >>"$blog"
+  dir=$(jq -r '.Dir // empty' "$work/module.json" 2>/dev/null || true)
   if [ -z "$dir" ] || [ ! -d "$dir" ]; then
-    die "go mod download $WASMD_MODULE@$WASMD_VERSION failed (GOPROXY=$(go env GOPROXY)); see $blog"
+    die "go mod download $WASMD_MODULE@$WASMD_VERSION failed (GOPROXY=$(go env GOPROXY)): $(jq -r '.Error // empty' "$work/module.json" 2>/dev/null || tail -n 3 "$blog")"
   fi
   cp -R "$dir" "$work/src"
   chmod -R u+w "$work/src"
@@ -241,6 +250,7 @@ $(tail -n 15 "$blog")"
   rm -rf "$BIN_DIR"
   mv "$work/out" "$BIN_DIR"
   rm -rf "$work"
+  BUILD_WORK=
   exec 9>&-
   log "wasmd $WASMD_VERSION built in $(($(now) - t0)) s: $WASMD (+ $lib)"
 }
