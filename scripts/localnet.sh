@@ -649,7 +649,7 @@ cmd_env() {
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+  exit "${1:-2}"
 }
 
 [ $# -ge 1 ] || usage
@@ -662,6 +662,6 @@ status) [ $# -eq 0 ] || usage && cmd_status ;;
 reset) [ $# -eq 0 ] || usage && cmd_reset ;;
 build) [ $# -eq 0 ] || usage && need_tools && build_wasmd && log "wasmd $WASMD_VERSION: $WASMD" ;;
 env) [ $# -eq 0 ] || usage && cmd_env ;;
--h | --help | help) usage ;;
+-h | --help | help) usage 0 ;;
 *) usage ;;
 esac
