@@ -3,8 +3,8 @@
 //! transfers.
 pub mod admin;
 pub mod automation;
+pub mod liquidate;
 pub mod redeem;
-pub mod seize;
 pub mod user;
 
 use cosmwasm_std::{

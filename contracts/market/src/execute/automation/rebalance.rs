@@ -8,7 +8,7 @@ use keel_math::{repay_to_target, Health};
 use super::draw_down::{borrow_and_push, moet_to_target};
 use super::self_repay::self_repay;
 use crate::error::ContractError;
-use crate::execute::seize::write_off_if_empty;
+use crate::execute::liquidate::write_off_if_empty;
 use crate::execute::{cw20_address, cw20_msg, Touch};
 use crate::position::{self, bounds, debt_amount, health, Pricing};
 use crate::prices::Prices;
