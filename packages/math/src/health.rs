@@ -28,8 +28,11 @@ use crate::MathError;
 /// Health bounds of a position: `1 < min < target < max`.
 #[cw_serde]
 pub struct HealthBounds {
+    /// Below it (`at_risk`) a rebalance pulls MOET from the top-up source.
     pub min: Decimal,
+    /// What auto-borrow and rebalancing aim at.
     pub target: Decimal,
+    /// Above it (`overcollateralized`) a rebalance borrows MOET to the draw-down sink.
     pub max: Decimal,
 }
 

@@ -16,7 +16,9 @@ pub const MAX_RATE: Decimal = Decimal::raw(100_000_000_000_000_000_000);
 /// One kink of a piecewise-linear rate curve: at `utilization`, the yearly borrow `rate`.
 #[cw_serde]
 pub struct RatePoint {
+    /// Utilization, 0..1.
     pub utilization: Decimal,
+    /// Yearly borrow rate at that utilization.
     pub rate: Decimal,
 }
 
@@ -25,9 +27,15 @@ pub struct RatePoint {
 pub enum RateModel {
     /// Points strictly increasing in utilization, first at 0 and last at 1, rates non-decreasing.
     /// Linear interpolation between neighbouring points.
-    Piecewise { points: Vec<RatePoint> },
+    Piecewise {
+        /// The kinks, from utilization 0 to 1.
+        points: Vec<RatePoint>,
+    },
     /// The same rate at every utilization (MOET; `"0"` gives zero-interest debt).
-    Fixed { rate: Decimal },
+    Fixed {
+        /// Yearly borrow rate.
+        rate: Decimal,
+    },
 }
 
 impl RateModel {

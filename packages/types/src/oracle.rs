@@ -8,6 +8,7 @@ use cosmwasm_std::Decimal;
 /// `{"owner", "base_denom": "moet", "max_age": 300, "max_deviation": "0.1", "twap_window": 1800}`
 #[cw_serde]
 pub struct InstantiateMsg {
+    /// The oracle's owner (feeders, sources, config; two-step transfer).
     pub owner: String,
     /// The unit of account prices are quoted in (informational).
     pub base_denom: String,
@@ -28,78 +29,112 @@ pub enum PriceSource {
     /// `{"twap": {}}`: the time-weighted average of the accepted feed prices over `twap_window`.
     Twap {},
     /// `{"fixed": {"price": "1"}}`: always valid.
-    Fixed { price: Decimal },
+    Fixed {
+        /// MOET per whole token.
+        price: Decimal,
+    },
 }
 
 /// Which kind of source served a price: `"feed"`, `"twap"` or `"fixed"`.
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum PriceSourceKind {
+    /// A feeder's accepted push.
     Feed,
+    /// The time-weighted average of accepted pushes.
     Twap,
+    /// A fixed price.
     Fixed,
 }
 
 /// One entry of `push_prices`.
 #[cw_serde]
 pub struct PriceInput {
+    /// A denom with sources.
     pub denom: String,
+    /// MOET per whole token (above zero).
     pub price: Decimal,
 }
 
+/// The oracle's execute messages (SPEC 2).
 #[cw_serde]
 pub enum ExecuteMsg {
     /// Owner: adds and removes feeders (an address may not be in both lists).
     SetFeeders {
+        /// Addresses that may push prices from now on. Omitted: none.
         #[serde(default)]
         add: Vec<String>,
+        /// Addresses that may no longer push. Omitted: none.
         #[serde(default)]
         remove: Vec<String>,
     },
     /// Owner: replaces the denom's ordered sources and its overrides of the global `max_age` and
     /// `max_deviation` (`null` = use the global value).
     SetPriceSources {
+        /// The denom priced (`cw20:<address>` for a cw20 token).
         denom: String,
+        /// Ordered: a query uses the first valid one.
         sources: Vec<PriceSource>,
+        /// Seconds a price stays fresh for this denom; null: the global `max_age`.
         max_age: Option<u64>,
+        /// Largest move without a confirmation for this denom; null: the global one.
         max_deviation: Option<Decimal>,
     },
     /// Owner: changes the given fields of the config.
     UpdateConfig {
+        /// The unit of account's name (informational).
         base_denom: Option<String>,
+        /// Seconds a price stays fresh.
         max_age: Option<u64>,
+        /// Largest relative move accepted without a confirmation.
         max_deviation: Option<Decimal>,
+        /// TWAP window in seconds.
         twap_window: Option<u64>,
     },
     /// Owner: proposes a new owner, who must accept.
-    TransferOwnership { new_owner: String },
+    TransferOwnership {
+        /// The proposed owner.
+        new_owner: String,
+    },
     /// Pending owner: becomes the owner.
     AcceptOwnership {},
     /// Feeders: pushes prices; fails as a whole, storing nothing, if any entry is rejected.
-    PushPrices { prices: Vec<PriceInput> },
+    PushPrices {
+        /// One entry per denom.
+        prices: Vec<PriceInput>,
+    },
 }
 
+/// The oracle's queries (SPEC 2).
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
+    /// The oracle's config.
     #[returns(ConfigResponse)]
     Config {},
     /// The price of `denom` from its first valid source.
     #[returns(PriceResponse)]
-    Price { denom: String },
+    Price {
+        /// The denom.
+        denom: String,
+    },
     /// The prices of `denoms`, in order; fails as a whole naming the first denom without a
     /// valid source. `skip_twap: true` (an extension of SPEC 2 for callers that only use
     /// `price`, e.g. the market outside its borrow-floor checks) leaves `twap` null and does not
     /// read the TWAP ring unless a `twap` source has to serve the price.
     #[returns(Vec<PriceResponse>)]
     Prices {
+        /// The denoms, answered in this order.
         denoms: Vec<String>,
+        /// true: leave `twap` null (cheaper); null or false: report it.
         skip_twap: Option<bool>,
     },
     /// Denoms' sources in denom order (default limit 10, maximum 100).
     #[returns(Vec<PriceSourcesResponse>)]
     PriceSources {
+        /// Start after this denom (pagination).
         start_after: Option<String>,
+        /// Default 10, at most 100.
         limit: Option<u32>,
     },
     /// All feeders, sorted.
@@ -107,25 +142,37 @@ pub enum QueryMsg {
     Feeders {},
 }
 
+/// `migrate` takes no parameters; the stored contract version (cw2) is checked.
 #[cw_serde]
 pub struct MigrateMsg {}
 
+/// The oracle's config.
 #[cw_serde]
 pub struct ConfigResponse {
+    /// The owner.
     pub owner: String,
+    /// The proposed owner, until it accepts.
     pub pending_owner: Option<String>,
+    /// The unit of account's name (informational).
     pub base_denom: String,
+    /// Seconds a price stays fresh (unless a denom overrides it).
     pub max_age: u64,
+    /// Largest relative move accepted without a confirmation (unless a denom overrides it).
     pub max_deviation: Decimal,
+    /// TWAP window in seconds.
     pub twap_window: u64,
 }
 
+/// A denom's price from its first valid source.
 #[cw_serde]
 pub struct PriceResponse {
+    /// The denom.
     pub denom: String,
+    /// MOET per whole token.
     pub price: Decimal,
     /// The TWAP when valid (whichever source served `price`), else `null`.
     pub twap: Option<Decimal>,
+    /// Which source served `price`.
     pub source: PriceSourceKind,
     /// Feed: the push time of the accepted price; twap: the newest accepted push; fixed: the
     /// current block time.
@@ -137,9 +184,12 @@ pub struct PriceResponse {
     pub pending: bool,
 }
 
+/// A denom's sources and overrides.
 #[cw_serde]
 pub struct PriceSourcesResponse {
+    /// The denom.
     pub denom: String,
+    /// Ordered: a query uses the first valid one.
     pub sources: Vec<PriceSource>,
     /// The denom's override of the global `max_age` (`null` = global).
     pub max_age: Option<u64>,

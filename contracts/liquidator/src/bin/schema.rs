@@ -1,7 +1,9 @@
 //! Writes the JSON schema of the liquidator's messages into ./schema (run through scripts/schema.sh,
-//! which puts it into schema/liquidator/).
-use cosmwasm_schema::write_api;
-use keel_types::liquidator::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+//! which puts it into schema/liquidator/), and the cw20 hook (`ReceiveMsg`, the `msg` of a cw20
+//! `send` to the liquidator) into ./schema/raw/receive_msg.json, beside the other raw message schemas:
+//! the TypeScript client (scripts/client.sh) builds its typed `send` hooks from it.
+use cosmwasm_schema::{export_schema, schema_for, write_api};
+use keel_types::liquidator::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 
 fn main() {
     write_api! {
@@ -10,4 +12,9 @@ fn main() {
         query: QueryMsg,
         migrate: MigrateMsg,
     }
+    let raw = std::env::current_dir()
+        .expect("the current directory")
+        .join("schema")
+        .join("raw");
+    export_schema(&schema_for!(ReceiveMsg), &raw);
 }
