@@ -5,12 +5,20 @@
 #   clippy      cargo clippy --workspace --all-targets -- -D warnings
 #   test        cargo test --workspace
 #   schema      scripts/schema.sh --check
+#   npm         install ts/node_modules (npm ci) when missing or older than ts/package-lock.json
+#   client      scripts/client.sh --check (the generated TypeScript client is not stale)
+#   tsc         the TypeScript packages (ts/client, ts/deploy, ts/e2e) compiled with --strict
 #   build-wasm  scripts/build-wasm.sh
 #   check-wasm  scripts/check-wasm.sh (cosmwasm-check, installed in the background meanwhile
 #               when missing: the install-check step is the wait for it)
+#   e2e         scripts/e2e.sh: a fresh wasmd chain in a temporary folder (own chain id and
+#               ports), the sample market deployed, the TypeScript e2e tests, the chain stopped.
+#               wasmd is built in the background from the start when it is not cached (the
+#               wasmd step is the wait for it).
 # and prints the wall time of each step at the end.
 #
-# Usage: scripts/test.sh [--no-wasm]     (--no-wasm: skip build-wasm and check-wasm, for quick loops)
+# Usage: scripts/test.sh [--no-wasm]     (--no-wasm: skip build-wasm, check-wasm and the chain
+#                                          (wasmd, e2e), for quick loops)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,10 +44,14 @@ T_ALL=$(date +%s)
 TEST_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-test.XXXXXX")
 INSTALL_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-cosmwasm-check.XXXXXX")
 INSTALL_PID=
+WASMD_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-wasmd-build.XXXXXX")
+E2E_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-e2e.XXXXXX")
+WASMD_PID=
 cleanup() {
-  rm -f "$TEST_LOG" "$INSTALL_LOG"
-  # the background install runs in its own process group (setsid): stop all of it
+  rm -f "$TEST_LOG" "$INSTALL_LOG" "$WASMD_LOG" "$E2E_LOG"
+  # the background installs run in their own process groups (setsid): stop all of them
   [ -z "$INSTALL_PID" ] || kill -- "-$INSTALL_PID" 2>/dev/null || true
+  [ -z "$WASMD_PID" ] || kill -- "-$WASMD_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -110,18 +122,51 @@ wait_install() {
   return $rc
 }
 
+# wasmd for the e2e chain: built once into ~/.cache/keel (9-14 minutes cold on 2 cores, mostly
+# one Go build); from the start in the background like cosmwasm-check (`build` returns at once
+# when the cached binary is there).
+if [ -n "$WASM" ]; then
+  setsid scripts/localnet.sh build </dev/null >"$WASMD_LOG" 2>&1 &
+  WASMD_PID=$!
+fi
+wait_wasmd() {
+  local rc=0
+  wait "$WASMD_PID" || rc=$?
+  WASMD_PID=
+  cat "$WASMD_LOG"
+  return $rc
+}
+
+# shellcheck source=scripts/npm-deps.sh
+source "$ROOT/scripts/npm-deps.sh"
+# the e2e output goes through a file as well, for the closing totals (node's "# pass N" lines)
+e2e() {
+  set -o pipefail
+  scripts/e2e.sh 2>&1 | tee "$E2E_LOG"
+}
+tsc_strict() {
+  (cd ts && npx --no-install tsc -b --verbose client deploy e2e) &&
+    echo "tsc: ts/client, ts/deploy and ts/e2e compile with --strict (ts/tsconfig.base.json)"
+}
+
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step test cargo_test
 step schema scripts/schema.sh --check
+step npm npm_deps
+step client scripts/client.sh --check
+step tsc tsc_strict
 if [ -n "$WASM" ]; then
   step build-wasm scripts/build-wasm.sh
   step install-check wait_install
   step check-wasm scripts/check-wasm.sh
+  step wasmd wait_wasmd
+  step e2e e2e
 fi
 
 summary
-# One closing line with the totals of every cargo test binary.
+# One closing line with the totals of every cargo test binary and of the e2e tests (node's test
+# runner closes with "# pass N", "# fail N", "# skipped N").
 awk '/^test result:/ {
        for (i = 1; i <= NF; i++) {
          if ($(i) ~ /^passed;?$/)  p += $(i - 1)
@@ -129,4 +174,7 @@ awk '/^test result:/ {
          if ($(i) ~ /^ignored;?$/) s += $(i - 1)
        }
      }
-     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG"
+     /^# pass [0-9]+$/ { p += $3 }
+     /^# fail [0-9]+$/ { f += $3 }
+     /^# skipped [0-9]+$/ { s += $3 }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG" "$E2E_LOG"

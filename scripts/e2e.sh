@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end tests of Keel on a real chain: starts a fresh wasmd chain (scripts/localnet.sh) in a
+# temporary folder with its own chain id and ports, deploys and seeds the sample market on it
+# (scripts/deploy.sh), runs the TypeScript e2e tests (ts/e2e, through @keel/client), and stops
+# and deletes the chain however the script ends. A developer's own chain (.localnet/, ports
+# 26657...) is never touched.
+#
+# Usage: scripts/e2e.sh
+# Needs: the wasm artifacts (scripts/build-wasm.sh builds them when missing), Go (wasmd is built
+# once into ~/.cache/keel), Node 20.19+.
+# Environment:
+#   KEEL_E2E_PORT_OFFSET   first port offset tried (default 5000: RPC 31657; the next free offset
+#                          in steps of 100 is taken when one of its four ports is busy)
+#   KEEL_E2E_GAS_OUT       the gas record (default target/e2e-gas.json); then
+#                          `node ts/e2e/dist/gas-table.js --write` updates docs/GAS.md from it
+#   KEEL_E2E_KEEP=1        leave the chain running and its folder in place (prints how to stop it)
+set -euo pipefail
+shopt -s inherit_errexit
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+log() { echo "[e2e] $*" >&2; }
+die() {
+  echo "[e2e] ERROR: $*" >&2
+  exit 1
+}
+now() { date +%s; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+offset=${KEEL_E2E_PORT_OFFSET:-5000}
+[[ "$offset" =~ ^[0-9]+$ ]] || die "KEEL_E2E_PORT_OFFSET must be a number"
+for _ in $(seq 1 20); do
+  busy=
+  for base in 26657 26656 9090 1317; do
+    if port_busy $((base + offset)); then busy=$((base + offset)); fi
+  done
+  [ -n "$busy" ] || break
+  log "port $busy is in use: trying port offset $((offset + 100))"
+  offset=$((offset + 100))
+done
+[ -z "$busy" ] || die "no free ports found for the e2e chain (last offset tried: $offset)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-e2e.XXXXXX")
+export KEEL_LOCALNET_HOME=$WORK/chain
+export KEEL_CHAIN_ID=keel-e2e
+export KEEL_LOCALNET_PORT_OFFSET=$offset
+export KEEL_DEPLOYMENT_OUT=$WORK/deployments/keel-e2e.json
+
+T0=$(now)
+TIMES=()
+stop_chain() {
+  if [ "${KEEL_E2E_KEEP:-}" = 1 ]; then
+    log "chain left running (KEEL_E2E_KEEP=1): KEEL_LOCALNET_HOME=$KEEL_LOCALNET_HOME scripts/localnet.sh down; rm -rf $WORK"
+    return
+  fi
+  if [ -d "$KEEL_LOCALNET_HOME" ]; then
+    scripts/localnet.sh down >/dev/null 2>&1 || log "could not stop the e2e chain in $KEEL_LOCALNET_HOME"
+  fi
+  rm -rf "$WORK"
+}
+trap stop_chain EXIT
+trap 'exit 130' INT TERM
+
+t=$(now)
+scripts/localnet.sh build
+TIMES+=("wasmd build/check $(($(now) - t)) s")
+
+t=$(now)
+log "starting a fresh chain keel-e2e in $KEEL_LOCALNET_HOME (port offset $offset), deploying the sample market"
+scripts/localnet.sh up
+TIMES+=("chain up + deploy + seed $(($(now) - t)) s")
+
+t=$(now)
+(cd ts && npx --no-install tsc -b e2e) || die "compiling ts/e2e failed"
+log "running the e2e tests against $KEEL_DEPLOYMENT_OUT"
+rc=0
+KEEL_DEPLOYMENT=$KEEL_DEPLOYMENT_OUT node --test --test-concurrency=1 ts/e2e/dist/ || rc=$?
+TIMES+=("e2e tests $(($(now) - t)) s")
+log "timings: ${TIMES[*]}; total $(($(now) - T0)) s"
+[ "$rc" = 0 ] || die "e2e tests failed (exit $rc); the chain's log: $KEEL_LOCALNET_HOME/wasmd.log (deleted on exit: KEEL_E2E_KEEP=1 keeps it)"
