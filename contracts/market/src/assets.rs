@@ -124,6 +124,11 @@ impl LoadedAsset {
         if now <= self.state.last_updated {
             return Ok(());
         }
+        if self.state.scaled_debt.is_zero() {
+            // No debt, no interest: skip the rate and utilization (most collateral assets).
+            self.state.last_updated = now;
+            return Ok(());
+        }
         let dt = now.saturating_sub(self.state.last_updated);
         let out = accrue(&AccrualInput {
             supply_index: self.state.supply_index,
