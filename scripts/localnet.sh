@@ -606,6 +606,9 @@ cmd_up() {
   else
     log "deploy skipped (--no-deploy)"
   fi
+  # SERVICES: the off-chain services of the local market (the price feeder first: prices go stale
+  # max_age = 300 s after the last push) start here, after the deploy step, from the deployment
+  # record (deployments/$CHAIN_ID.json, or KEEL_DEPLOYMENT_OUT) and the accounts file next to it.
 }
 
 cmd_status() {
