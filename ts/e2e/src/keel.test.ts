@@ -469,6 +469,13 @@ describe("bad input: the transaction fails with the typed error and changes noth
     });
   });
 
+  it("a cw20 repay of a debt the position does not have: the sent MOET stays with the sender", async () => {
+    await expectFailure(user1, new RegExp(`position ${ids.noDebt} has no debt in ${MOET}`), (fee) =>
+      user1.moet.send({ contract: market, amount: units(1), msg: KeelMarketHooks.repay({ positionId: ids.noDebt }) }, fee),
+      { others: [market], positions: [ids.noDebt] },
+    );
+  });
+
   it("withdraw of more than the position holds", async () => {
     await expectFailure(user1, /insufficient collateral of uflow/, (fee) => user1.market.withdraw({ positionId: ids.main, denom: FLOW, amount: units(1_000_000) }, fee), { positions: [ids.main] });
   });
@@ -485,6 +492,19 @@ describe("bad input: the transaction fails with the typed error and changes noth
       new RegExp(`position ${ids.victimNative} is not liquidatable`),
       (fee) => liquidator.liquidator.liquidate({ positionId: ids.victimNative, debtDenom: USDC, collateralDenom: FLOW }, fee, undefined, [{ denom: USDC, amount: units(10) }]),
       { positions: [ids.victimNative] },
+    );
+  });
+
+  it("liquidation of a healthy position with MOET sent through the cw20 hook", async () => {
+    await expectFailure(
+      liquidator,
+      new RegExp(`position ${ids.victimMoet} is not liquidatable`),
+      (fee) =>
+        liquidator.moet.send(
+          { contract: liquidatorContract, amount: units(10), msg: KeelLiquidatorHooks.liquidate({ positionId: ids.victimMoet, debtDenom: MOET, collateralDenom: FLOW }) },
+          fee,
+        ),
+      { others: [liquidatorContract, market], positions: [ids.victimMoet] },
     );
   });
 
