@@ -334,7 +334,8 @@ async function main() {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.cpSync(gen, out, { recursive: true });
     const files = fs.readdirSync(out).sort();
-    console.error(`[client] wrote ${files.length} files into ${path.relative(ROOT, out) || out}: ${files.join(', ')}`);
+    const shown = path.relative(ROOT, out).startsWith('..') ? out : path.relative(ROOT, out);
+    console.error(`[client] wrote ${files.length} files into ${shown}: ${files.join(', ')}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
