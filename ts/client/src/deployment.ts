@@ -4,8 +4,6 @@
  * a bot or a frontend needs to use a Keel deployment. Both are plain JSON (snake_case keys, as
  * the contracts' messages), readable without this package; see docs/DEPLOY.md.
  */
-import { readFileSync } from "node:fs";
-
 import type { AssetParams } from "./generated/KeelMarket.types";
 import type { PriceSource } from "./generated/KeelOracle.types";
 
@@ -72,50 +70,38 @@ export interface Account {
   mnemonic: string;
 }
 
-function fail(file: string, what: string): never {
-  throw new Error(`${file}: ${what}`);
+function fail(source: string, what: string): never {
+  throw new Error(`${source}: ${what}`);
 }
 
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is not JSON: ${(e as Error).message}`);
-  }
-}
-
-/** Reads and checks a deployment record (the fields every user of it relies on). */
-export function readDeployment(file: string): Deployment {
-  const d = readJson(file) as Partial<Deployment>;
-  if (typeof d !== "object" || d === null) fail(file, "not a JSON object");
-  if (d.format !== DEPLOYMENT_FORMAT) fail(file, `format ${String(d.format)}, this reader knows ${DEPLOYMENT_FORMAT}`);
+/**
+ * Checks a parsed deployment record (the fields every user of it relies on); `source` names it in
+ * errors (a file name, a URL). Browser-safe: `readDeployment` (node.ts) reads a file with it.
+ */
+export function parseDeployment(value: unknown, source: string): Deployment {
+  const d = value as Partial<Deployment>;
+  if (typeof d !== "object" || d === null) fail(source, "not a JSON object");
+  if (d.format !== DEPLOYMENT_FORMAT) fail(source, `format ${String(d.format)}, this reader knows ${DEPLOYMENT_FORMAT}`);
   for (const key of ["chain_id", "rpc", "gas_price", "bech32_prefix", "deployer", "moet_denom"] as const) {
-    if (typeof d[key] !== "string" || !d[key]) fail(file, `missing "${key}"`);
+    if (typeof d[key] !== "string" || !d[key]) fail(source, `missing "${key}"`);
   }
   for (const c of ["market", "oracle", "liquidator", "moet"] as const) {
-    if (typeof d.contracts?.[c] !== "string") fail(file, `missing contracts.${c}`);
-    if (typeof d.code_ids?.[c] !== "number") fail(file, `missing code_ids.${c}`);
+    if (typeof d.contracts?.[c] !== "string") fail(source, `missing contracts.${c}`);
+    if (typeof d.code_ids?.[c] !== "number") fail(source, `missing code_ids.${c}`);
   }
-  if (!Array.isArray(d.assets) || d.assets.length === 0) fail(file, "no assets");
+  if (!Array.isArray(d.assets) || d.assets.length === 0) fail(source, "no assets");
   return d as Deployment;
 }
 
-/** Reads an accounts file (`[{name, address, mnemonic}]`). */
-export function readAccounts(file: string): Account[] {
-  const list = readJson(file);
-  if (!Array.isArray(list)) fail(file, "not a JSON array of {name, address, mnemonic}");
-  for (const a of list as Account[]) {
+/** Checks a parsed accounts file (`[{name, address, mnemonic}]`). Browser-safe. */
+export function parseAccounts(value: unknown, source: string): Account[] {
+  if (!Array.isArray(value)) fail(source, "not a JSON array of {name, address, mnemonic}");
+  for (const a of value as Account[]) {
     if (typeof a?.name !== "string" || typeof a.address !== "string" || typeof a.mnemonic !== "string") {
-      fail(file, `an entry without name, address and mnemonic: ${JSON.stringify(a)}`);
+      fail(source, `an entry without name, address and mnemonic: ${JSON.stringify(a)}`);
     }
   }
-  return list as Account[];
+  return value as Account[];
 }
 
 /** The account named `name`, or an error naming the file and the names it has. */
