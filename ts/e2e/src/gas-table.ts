@@ -84,8 +84,9 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 function table(record: { chain_id: string; checksums?: Record<string, string>; transactions: GasEntry[] }, bench: Map<string, BenchRow>, benchSource: string): string {
   // the first transaction of each message (later ones are the same message on a warmer state)
   const seen = new Map<string, GasEntry>();
-  for (const t of record.transactions) if (!seen.has(t.message)) seen.set(t.message, t);
-  const reference = Array.from(seen.values()).find((t) => t.message.startsWith("bank send"));
+  for (const t of record.transactions) if (!t.failed && !seen.has(t.message)) seen.set(t.message, t);
+  const failed = record.transactions.filter((t) => t.failed);
+  const reference = Array.from(seen.values()).find((t) => t.message.startsWith("bank send (no contract"));
   const out = [
     "| message (e2e) | gas used on wasmd | tx bytes | bench row | bench +unpinned | wasmd - bench +unpinned | codes / calls | bench, wasmd's instance rule | **wasmd - that** |",
     "|---|---:|---:|---|---:|---:|---:|---:|---:|",
@@ -109,6 +110,13 @@ function table(record: { chain_id: string; checksums?: Record<string, string>; t
     "",
   ];
   if (reference) lines.push(`Reference: a plain bank send (no contract) used ${fmt(reference.gas_used)} gas in ${reference.tx_bytes} bytes.`, "");
+  if (failed.length) {
+    const gas = failed.map((t) => t.gas_used);
+    lines.push(
+      `The ${failed.length} transactions of the bad-input tests failed in their blocks and were charged ${fmt(Math.min(...gas))} to ${fmt(Math.max(...gas))} gas each (all in \`target/e2e-gas.json\`).`,
+      "",
+    );
+  }
   lines.push(END);
   return lines.join("\n");
 }

@@ -94,6 +94,8 @@ export interface GasEntry {
   tx: string;
   /** Bytes of the signed transaction (the chain charges 10 gas a byte). */
   tx_bytes: number | null;
+  /** A transaction that failed in its block (a bad-input test): its gas was charged all the same. */
+  failed: boolean;
 }
 const gasRecord: GasEntry[] = [];
 
@@ -108,6 +110,7 @@ export async function recordGas(message: string, bench: string | null, client: S
     height: result.height,
     tx: result.transactionHash,
     tx_bytes: tx ? tx.tx.length : null,
+    failed: false,
   });
 }
 
@@ -161,6 +164,20 @@ export async function expectFailure(
   // broadcast and failed in a block (not refused by the node's CheckTx or a simulation)
   assert.match(String((error as Error).message), /Error when broadcasting tx .* at height \d+/s, `not a transaction failed in a block: ${String((error as Error).message)}`);
   assert.match(message, expected);
+  const hash = /Error when broadcasting tx ([0-9A-F]{64})/.exec(String((error as Error).message))?.[1];
+  const failedTx = hash ? await who.client.getTx(hash) : null;
+  if (failedTx) {
+    gasRecord.push({
+      message: `failing: ${message.slice(0, 80)}`,
+      bench: null,
+      gas_used: Number(failedTx.gasUsed),
+      gas_wanted: Number(failedTx.gasWanted),
+      height: failedTx.height,
+      tx: failedTx.hash,
+      tx_bytes: failedTx.tx.length,
+      failed: true,
+    });
+  }
   const after = await Promise.all(watched.map((a) => balances(who.client, a)));
   const feeAmount = BigInt(fee.amount[0].amount);
   for (let i = 0; i < watched.length; i++) {

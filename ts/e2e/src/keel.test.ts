@@ -77,7 +77,8 @@ before(async () => {
   // An account's first transaction also stores its public key (~13,000 gas once): each test
   // account signs one before anything is measured.
   for (const s of [user1, user2, user3, keeper, liquidator]) {
-    await s.client.sendTokens(s.address, deployment.deployer, [{ denom: USDC, amount: "1" }], "auto");
+    const first = await s.client.sendTokens(s.address, deployment.deployer, [{ denom: USDC, amount: "1" }], "auto");
+    await recordGas("bank send (an account's first transaction: stores its public key)", null, s.client, first);
   }
   // the per-transaction cost of the chain itself, to read the table against
   const send = await user1.client.sendTokens(user1.address, user2.address, [{ denom: USDC, amount: "1" }], "auto");
@@ -281,7 +282,9 @@ describe("automation", () => {
   });
 
   it("rebalance above max borrows MOET to the sink, back to the target", async () => {
-    await user3.market.deposit({ positionId: ids.automated }, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]);
+    await tx("deposit (native)", "deposit (native)", user3, () =>
+      user3.market.deposit({ positionId: ids.automated }, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]),
+    );
     const before = await position(ids.automated);
     assertClose(num(before.health?.health_factor), 3000 / (1153.846153 * 1), 1e-4, "health factor above max");
     assert.equal(before.health?.band, "overcollateralized");
@@ -296,19 +299,21 @@ describe("automation", () => {
 
   it("rebalance below min pulls MOET from the consenting top-up source and burns it", async () => {
     // to HF ~1.05 (below min 1.15, above the floor 1.0): keep 1616 FLOW
-    await user3.market.withdraw({ positionId: ids.automated, denom: FLOW, amount: units(384) });
+    await tx("withdraw (with health check)", "withdraw (with health check)", user3, () =>
+      user3.market.withdraw({ positionId: ids.automated, denom: FLOW, amount: units(384) }),
+    );
     const before = await position(ids.automated);
     assertClose(num(before.health?.health_factor), 2424 / 2307.692307, 1e-4, "health factor below min");
     assert.equal(before.health?.band, "at_risk");
     // without consent a rebalance pulls nothing (a no-op that succeeds)
-    await keeper.market.rebalance({ positionId: ids.automated });
+    await tx("rebalance (below min, no consent: pulls nothing)", "rebalance (top up from source)", keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
     assert.equal(debtOf(await position(ids.automated), MOET), debtOf(before, MOET));
     // the source consents and grants the market a cw20 allowance
     await tx("allow_top_up", null, user2, () => user2.market.allowTopUp({ positionId: ids.automated, amount: units(1000) }));
     await tx("increase_allowance (MOET, to the market)", null, user2, () => user2.moet.increaseAllowance({ spender: market, amount: units(1000) }));
     const source0 = await balances(user2.client, user2.address);
     const supply0 = await moetSupply();
-    await tx("rebalance (top up from the source)", "rebalance (top up from source)", keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
+    await tx("rebalance (top up from the source)", null, keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
     const after = await position(ids.automated);
     const repaid = debtOf(before, MOET) - debtOf(after, MOET);
     // ceil(D - C / 1.3) = 2307.692307 - 2424 / 1.3 = 443.076923 MOET (rounded up so HF reaches 1.3)
@@ -324,12 +329,18 @@ describe("automation", () => {
 
 describe("liquidation through the liquidator after a price push", () => {
   it("opens two positions near the edge", async () => {
-    let r = await user2.market.openPosition({}, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]);
+    let r = await tx("open_position (native)", "open_position (native)", user2, () =>
+      user2.market.openPosition({}, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]),
+    );
     ids.victimNative = openedPositionId(r);
-    await user2.market.borrow({ positionId: ids.victimNative, denom: USDC, amount: units(1400) });
-    r = await user1.market.openPosition({}, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]);
+    await tx("borrow (pool, native out)", "borrow (pool, native out)", user2, () =>
+      user2.market.borrow({ positionId: ids.victimNative, denom: USDC, amount: units(1400) }),
+    );
+    r = await tx("open_position (native)", "open_position (native)", user1, () =>
+      user1.market.openPosition({}, "auto", undefined, [{ denom: FLOW, amount: units(1000) }]),
+    );
     ids.victimMoet = openedPositionId(r);
-    await user1.market.borrow({ positionId: ids.victimMoet, denom: MOET, amount: units(1400) });
+    await tx("borrow (MOET, mint)", "borrow (MOET, mint)", user1, () => user1.market.borrow({ positionId: ids.victimMoet, denom: MOET, amount: units(1400) }));
     // LHF = 1000 * 2 * 0.8 / 1400 = 1.142...: not liquidatable
     const q = await liquidator.liquidator.quote({ positionId: ids.victimNative, debtDenom: USDC, collateralDenom: FLOW });
     assert.deepEqual(q, { liquidatable: false, max_repay: "0", repay_amount: "0", collateral_out: "0", bonus_value: "0", health_before: q.health_before, health_after: q.health_after });
@@ -338,7 +349,7 @@ describe("liquidation through the liquidator after a price push", () => {
 
   it("a drop beyond the deviation guard waits for the second feeder", async () => {
     const f1 = await signer("feeder1");
-    await f1.oracle.pushPrices({ prices: [{ denom: FLOW, price: "1.7" }] });
+    await tx("oracle push_prices (1 denom, beyond the guard: pending)", null, f1, () => f1.oracle.pushPrices({ prices: [{ denom: FLOW, price: "1.7" }] }));
     let price = await user1.oracle.price({ denom: FLOW });
     assert.equal(price.price, "2"); // -15% is beyond max_deviation 0.1: pending
     assert.equal(price.pending, true);
@@ -402,7 +413,7 @@ describe("liquidation through the liquidator after a price push", () => {
   });
 
   after(async () => {
-    await pushPrices(BASE_PRICES);
+    await pushPrices(BASE_PRICES, "oracle push_prices (3 denoms)");
   });
 });
 
