@@ -306,14 +306,14 @@ describe("automation", () => {
     assertClose(num(before.health?.health_factor), 2424 / 2307.692307, 1e-4, "health factor below min");
     assert.equal(before.health?.band, "at_risk");
     // without consent a rebalance pulls nothing (a no-op that succeeds)
-    await tx("rebalance (below min, no consent: pulls nothing)", "rebalance (top up from source)", keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
+    await tx("rebalance (below min, no consent: pulls nothing)", null, keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
     assert.equal(debtOf(await position(ids.automated), MOET), debtOf(before, MOET));
     // the source consents and grants the market a cw20 allowance
     await tx("allow_top_up", null, user2, () => user2.market.allowTopUp({ positionId: ids.automated, amount: units(1000) }));
     await tx("increase_allowance (MOET, to the market)", null, user2, () => user2.moet.increaseAllowance({ spender: market, amount: units(1000) }));
     const source0 = await balances(user2.client, user2.address);
     const supply0 = await moetSupply();
-    await tx("rebalance (top up from the source)", null, keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
+    await tx("rebalance (top up from the source)", "rebalance (top up from source)", keeper, () => keeper.market.rebalance({ positionId: ids.automated }));
     const after = await position(ids.automated);
     const repaid = debtOf(before, MOET) - debtOf(after, MOET);
     // ceil(D - C / 1.3) = 2307.692307 - 2424 / 1.3 = 443.076923 MOET (rounded up so HF reaches 1.3)
@@ -414,6 +414,38 @@ describe("liquidation through the liquidator after a price push", () => {
 
   after(async () => {
     await pushPrices(BASE_PRICES, "oracle push_prices (3 denoms)");
+  });
+});
+
+describe("redemption", () => {
+  it("redeems MOET against a position below the redemption health, as quoted", async () => {
+    // the MOET victim after its liquidation: HF = 830.35 * 2 * 0.75 / 1120 = 1.11, below 1.3
+    // amount null: the most the position can take, r_max (it lifts HF to the redemption health)
+    const quote = await liquidator.market.redemptionQuote({ positionId: ids.victimMoet, collateralDenom: FLOW });
+    assert.equal(quote.redeemable, true);
+    assertClose(num(quote.health_before), (830.352942 * 2 * 0.75) / 1120, 1e-4, "HF before the redemption");
+    const repay = BigInt(quote.repay_amount);
+    assert.ok(repay > 300_000000n && repay < 400_000000n, `r_max ${repay}`);
+    const scan = await liquidator.market.redeemablePositions({ startAfter: ids.victimMoet - 1, limit: 1 });
+    assert.deepEqual(scan.positions.map((p) => p.position_id), [ids.victimMoet]);
+    const b0 = await balances(liquidator.client, liquidator.address);
+    const debt0 = debtOf(await position(ids.victimMoet), MOET);
+    const supply0 = await moetSupply();
+    await tx("redeem (MOET for collateral)", "redeem (MOET for collateral)", liquidator, () =>
+      liquidator.moet.send({
+        contract: market,
+        amount: (repay + 10_000000n).toString(),
+        msg: KeelMarketHooks.redeem({ positionId: ids.victimMoet, collateralDenom: FLOW, minCollateralOut: quote.collateral_out }),
+      }),
+    );
+    const d = diff(b0, await balances(liquidator.client, liquidator.address));
+    assert.equal(d[MOET], -repay); // the 10 MOET above r_max refunded
+    assert.equal(d[FLOW], BigInt(quote.collateral_out));
+    // out = floor(repay * (1 - 0.005) / 2): the fee stays in the position
+    assert.equal(BigInt(quote.collateral_out), (repay * 995n) / 2000n);
+    assertClose(num((await position(ids.victimMoet)).health?.health_factor), num(quote.health_after), 1e-9, "HF as quoted");
+    assert.equal(debt0 - debtOf(await position(ids.victimMoet), MOET), BigInt(quote.repay_amount));
+    assert.equal(supply0 - (await moetSupply()), BigInt(quote.repay_amount));
   });
 });
 
