@@ -1,4 +1,5 @@
 use cosmwasm_std::{ConversionOverflowError, DivideByZeroError, OverflowError, StdError};
+use keel_types::record::RecordError;
 use thiserror::Error;
 
 /// Every way an oracle message can fail, naming the denom, address or limit involved.
@@ -6,6 +7,9 @@ use thiserror::Error;
 pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
+
+    #[error("{0}")]
+    Record(#[from] RecordError),
 
     #[error("{0}")]
     Overflow(#[from] OverflowError),

@@ -18,6 +18,7 @@ use keel_types::codec::{
     flags, put_decimal, put_str, put_uint, take_decimal, take_str, take_u8, take_uint,
 };
 use keel_types::oracle::PriceSource;
+use keel_types::record::{format_byte, unframe, RecordError};
 
 use crate::twap::{self, Observation};
 
@@ -129,36 +130,88 @@ pub const CONFIG: Item<Config> = Item::new("c");
 pub const FEEDERS: Map<&Addr, Empty> = Map::new("f");
 pub const DENOMS: DenomStore = DenomStore::new("s");
 
+/// The format version [`DenomStore`] writes (see `keel_types::record`).
+pub const DENOM_RECORD_VERSION: u8 = 1;
+const DENOM_RECORD: &str = "oracle price";
+
+/// Version 1's header byte: the number of sources in the high nibble, these flags in the low one.
 const MAX_AGE_OVERRIDE: u8 = 1;
 const MAX_DEVIATION_OVERRIDE: u8 = 2;
-/// Records of version 0.1.0: the accepted `price time`, read as accepted before block 1.
-const LEGACY_ACCEPTED: u8 = 4;
-/// Records of version 0.1.0: one pending `price feeder time`.
-const LEGACY_PENDING: u8 = 8;
-const ACCEPTED: u8 = 16;
-const PENDING: u8 = 32;
+const ACCEPTED: u8 = 4;
+const PENDING: u8 = 8;
+/// The most sources a version-1 header counts (there are three kinds, each listed at most once).
+const MAX_SOURCES: u8 = 15;
+
+/// Version 0 (records without a format byte): a flags byte, then the number of sources.
+mod v0 {
+    pub const MAX_AGE_OVERRIDE: u8 = 1;
+    pub const MAX_DEVIATION_OVERRIDE: u8 = 2;
+    /// The earliest layout's accepted price: `price time`, without its block.
+    pub const ACCEPTED_WITHOUT_BLOCK: u8 = 4;
+    /// The earliest layout's pending price: one `price feeder time`, no count.
+    pub const ONE_PENDING: u8 = 8;
+    pub const ACCEPTED: u8 = 16;
+    pub const PENDING: u8 = 32;
+    pub const ALL: u8 = MAX_AGE_OVERRIDE
+        | MAX_DEVIATION_OVERRIDE
+        | ACCEPTED_WITHOUT_BLOCK
+        | ONE_PENDING
+        | ACCEPTED
+        | PENDING;
+}
 
 const FEED: u8 = 0;
 const TWAP: u8 = 1;
 const FIXED: u8 = 2;
 
-/// The denom records, binary (`keel_types::codec`): `flags:u8` (max_age override 1,
-/// max_deviation override 2, accepted 16, pending 32), `n:u8` sources (`0` feed, `1` twap, `2` and
-/// a price: fixed), the overrides when set, the global `max_age`, `max_deviation` and
+/// How a record holds its accepted price.
+#[derive(Clone, Copy, PartialEq)]
+enum AcceptedForm {
+    /// `price time height reference`.
+    WithBlock,
+    /// `price time`: version 0's earliest layout, read as accepted before block 1.
+    WithoutBlock,
+}
+
+/// How a record holds its pending prices.
+#[derive(Clone, Copy, PartialEq)]
+enum PendingForm {
+    /// `count:u8`, then per feeder `price feeder time`.
+    List,
+    /// One `price feeder time`: version 0's earliest layout.
+    One,
+}
+
+/// What a record's header says its body holds.
+struct Header {
+    sources: u8,
+    max_age: bool,
+    max_deviation: bool,
+    accepted: Option<AcceptedForm>,
+    pending: Option<PendingForm>,
+}
+
+/// The denom records, binary (`keel_types::record`, `keel_types::codec`), version 1:
+/// `0x81`, a header byte (the number of sources `<< 4`, OR the flags max_age override 1,
+/// max_deviation override 2, accepted 4, pending 8), the sources (`0` feed, `1` twap, `2` and a
+/// price: fixed), the overrides when set, the global `max_age`, `max_deviation` and
 /// `twap_window`, the accepted `price time height reference` when set, the pending prices as
 /// `count:u8` and per feeder `price feeder time` when any, then the TWAP ring in
 /// [`twap::encode`]'s form. Integers are `uint`s, prices their atomics as `uint`s, parameters
 /// `keel_types::codec::put_decimal`'s round form, the feeder its address as text.
 ///
-/// Flags 4 and 8 are never written: they mark records of version 0.1.0 (accepted `price time`;
-/// one pending `price feeder time`), which still decode (the accepted price as of an earlier block,
-/// the pending price as a list of one).
+/// Version 0 (no format byte; its first byte, the flags, is below `0x80`) has the same body after
+/// a two-byte header: `flags:u8` (max_age override 1, max_deviation override 2, accepted 16,
+/// pending 32) and `n:u8` sources. Its earliest layout has flags 4 (the accepted `price time`,
+/// read as accepted before block 1) and 8 (one pending `price feeder time`, read as a list of
+/// one) instead of 16 and 32. Records of version 0 are read as they are and written back in
+/// version 1 by the next message that saves them.
 pub struct DenomStore {
     keys: Map<&'static str, Empty>,
 }
 
-fn corrupt(denom: &str) -> StdError {
-    StdError::generic_err(format!("corrupt price record of {denom}"))
+fn corrupt(denom: &str) -> RecordError {
+    StdError::generic_err(format!("corrupt price record of {denom}")).into()
 }
 
 fn put_price(out: &mut Vec<u8>, price: Decimal) {
@@ -188,6 +241,113 @@ fn take_pending(bytes: &mut &[u8]) -> StdResult<Pending> {
     })
 }
 
+fn bad_header() -> StdError {
+    StdError::generic_err("bad header")
+}
+
+fn take_header(version: u8, bytes: &mut &[u8]) -> StdResult<Header> {
+    let first = take_u8(bytes)?;
+    if version == 0 {
+        let flags = first;
+        if flags & !v0::ALL != 0 {
+            return Err(bad_header());
+        }
+        let accepted = match (
+            flags & v0::ACCEPTED != 0,
+            flags & v0::ACCEPTED_WITHOUT_BLOCK != 0,
+        ) {
+            (false, false) => None,
+            (true, false) => Some(AcceptedForm::WithBlock),
+            (false, true) => Some(AcceptedForm::WithoutBlock),
+            (true, true) => return Err(bad_header()),
+        };
+        let pending = match (flags & v0::PENDING != 0, flags & v0::ONE_PENDING != 0) {
+            (false, false) => None,
+            (true, false) => Some(PendingForm::List),
+            (false, true) => Some(PendingForm::One),
+            (true, true) => return Err(bad_header()),
+        };
+        return Ok(Header {
+            sources: take_u8(bytes)?,
+            max_age: flags & v0::MAX_AGE_OVERRIDE != 0,
+            max_deviation: flags & v0::MAX_DEVIATION_OVERRIDE != 0,
+            accepted,
+            pending,
+        });
+    }
+    Ok(Header {
+        sources: first >> 4,
+        max_age: first & MAX_AGE_OVERRIDE != 0,
+        max_deviation: first & MAX_DEVIATION_OVERRIDE != 0,
+        accepted: (first & ACCEPTED != 0).then_some(AcceptedForm::WithBlock),
+        pending: (first & PENDING != 0).then_some(PendingForm::List),
+    })
+}
+
+/// Everything after the header but the ring.
+fn take_fields(header: &Header, bytes: &mut &[u8]) -> StdResult<DenomState> {
+    let mut sources = Vec::with_capacity(usize::from(header.sources));
+    for _ in 0..header.sources {
+        sources.push(match take_u8(bytes)? {
+            FEED => PriceSource::Feed {},
+            TWAP => PriceSource::Twap {},
+            FIXED => PriceSource::Fixed {
+                price: take_price(bytes)?,
+            },
+            _ => return Err(StdError::generic_err("unknown source tag")),
+        });
+    }
+    let max_age = header.max_age.then(|| take_u64(bytes)).transpose()?;
+    let max_deviation = header
+        .max_deviation
+        .then(|| take_decimal(bytes))
+        .transpose()?;
+    let params = Params {
+        max_age: take_u64(bytes)?,
+        max_deviation: take_decimal(bytes)?,
+        twap_window: take_u64(bytes)?,
+    };
+    let accepted = match header.accepted {
+        None => None,
+        Some(AcceptedForm::WithBlock) => Some(Accepted {
+            price: take_price(bytes)?,
+            time: take_u64(bytes)?,
+            height: take_u64(bytes)?,
+            reference: take_price(bytes)?,
+        }),
+        Some(AcceptedForm::WithoutBlock) => {
+            let price = take_price(bytes)?;
+            Some(Accepted {
+                price,
+                time: take_u64(bytes)?,
+                height: 0,
+                reference: price,
+            })
+        }
+    };
+    let pending = match header.pending {
+        None => vec![],
+        Some(PendingForm::One) => vec![take_pending(bytes)?],
+        Some(PendingForm::List) => {
+            let count = take_u8(bytes)?;
+            let mut pending = Vec::with_capacity(usize::from(count));
+            for _ in 0..count {
+                pending.push(take_pending(bytes)?);
+            }
+            pending
+        }
+    };
+    Ok(DenomState {
+        sources,
+        params,
+        max_age,
+        max_deviation,
+        accepted,
+        pending,
+        observations: vec![],
+    })
+}
+
 impl DenomStore {
     pub const fn new(namespace: &'static str) -> Self {
         DenomStore {
@@ -195,7 +355,12 @@ impl DenomStore {
         }
     }
 
-    fn encode(state: &DenomState) -> StdResult<Vec<u8>> {
+    /// The record of `state` in the current version.
+    pub fn encode(state: &DenomState) -> Result<Vec<u8>, RecordError> {
+        let sources = u8::try_from(state.sources.len())
+            .ok()
+            .filter(|n| *n <= MAX_SOURCES)
+            .ok_or_else(|| StdError::generic_err("over 15 price sources"))?;
         let flags = flags([
             (state.max_age.is_some(), MAX_AGE_OVERRIDE),
             (state.max_deviation.is_some(), MAX_DEVIATION_OVERRIDE),
@@ -203,11 +368,9 @@ impl DenomStore {
             (!state.pending.is_empty(), PENDING),
         ]);
         let mut out = Vec::with_capacity(64);
-        out.push(flags);
-        out.push(
-            u8::try_from(state.sources.len())
-                .map_err(|_| StdError::generic_err("over 255 price sources"))?,
-        );
+        out.push(format_byte(DENOM_RECORD_VERSION));
+        // at most 15 sources: the count fits the high nibble
+        out.push(sources << 4 | flags);
         for source in &state.sources {
             match source {
                 PriceSource::Feed {} => out.push(FEED),
@@ -246,97 +409,36 @@ impl DenomStore {
         Ok(out)
     }
 
-    pub fn decode(denom: &str, mut bytes: &[u8]) -> StdResult<DenomState> {
-        let bytes = &mut bytes;
-        let read = |bytes: &mut &[u8]| -> StdResult<DenomState> {
-            let flags = take_u8(bytes)?;
-            let n = take_u8(bytes)?;
-            let mut sources = Vec::with_capacity(usize::from(n));
-            for _ in 0..n {
-                sources.push(match take_u8(bytes)? {
-                    FEED => PriceSource::Feed {},
-                    TWAP => PriceSource::Twap {},
-                    FIXED => PriceSource::Fixed {
-                        price: take_price(bytes)?,
-                    },
-                    _ => return Err(corrupt(denom)),
-                });
-            }
-            let max_age = if flags & MAX_AGE_OVERRIDE != 0 {
-                Some(take_u64(bytes)?)
-            } else {
-                None
-            };
-            let max_deviation = if flags & MAX_DEVIATION_OVERRIDE != 0 {
-                Some(take_decimal(bytes)?)
-            } else {
-                None
-            };
-            let params = Params {
-                max_age: take_u64(bytes)?,
-                max_deviation: take_decimal(bytes)?,
-                twap_window: take_u64(bytes)?,
-            };
-            let accepted = match (flags & LEGACY_ACCEPTED != 0, flags & ACCEPTED != 0) {
-                (false, false) => None,
-                (true, false) => {
-                    let price = take_price(bytes)?;
-                    Some(Accepted {
-                        price,
-                        time: take_u64(bytes)?,
-                        height: 0,
-                        reference: price,
-                    })
-                }
-                (false, true) => Some(Accepted {
-                    price: take_price(bytes)?,
-                    time: take_u64(bytes)?,
-                    height: take_u64(bytes)?,
-                    reference: take_price(bytes)?,
-                }),
-                (true, true) => return Err(corrupt(denom)),
-            };
-            let pending = match (flags & LEGACY_PENDING != 0, flags & PENDING != 0) {
-                (false, false) => vec![],
-                (true, false) => vec![take_pending(bytes)?],
-                (false, true) => {
-                    let count = take_u8(bytes)?;
-                    let mut pending = Vec::with_capacity(usize::from(count));
-                    for _ in 0..count {
-                        pending.push(take_pending(bytes)?);
-                    }
-                    pending
-                }
-                (true, true) => return Err(corrupt(denom)),
-            };
-            Ok(DenomState {
-                sources,
-                params,
-                max_age,
-                max_deviation,
-                accepted,
-                pending,
-                observations: vec![],
-            })
-        };
-        let mut state = read(bytes).map_err(|_| corrupt(denom))?;
-        state.observations = twap::decode(bytes).ok_or_else(|| corrupt(denom))?;
+    /// Reads a record of any version up to [`DENOM_RECORD_VERSION`]: a later version is
+    /// [`RecordError::UnknownVersion`], a malformed record `corrupt price record of <denom>`.
+    pub fn decode(denom: &str, bytes: &[u8]) -> Result<DenomState, RecordError> {
+        let (version, mut body) = unframe(DENOM_RECORD, bytes, DENOM_RECORD_VERSION)?;
+        let body = &mut body;
+        let mut state = take_header(version, body)
+            .and_then(|header| take_fields(&header, body))
+            .map_err(|_| corrupt(denom))?;
+        state.observations = twap::decode(body).ok_or_else(|| corrupt(denom))?;
         Ok(state)
     }
 
-    pub fn may_load(&self, storage: &dyn Storage, denom: &str) -> StdResult<Option<DenomState>> {
+    pub fn may_load(
+        &self,
+        storage: &dyn Storage,
+        denom: &str,
+    ) -> Result<Option<DenomState>, RecordError> {
         storage
             .get(&self.keys.key(denom))
             .map(|bytes| Self::decode(denom, &bytes))
             .transpose()
     }
 
+    /// Writes `state` in the current version.
     pub fn save(
         &self,
         storage: &mut dyn Storage,
         denom: &str,
         state: &DenomState,
-    ) -> StdResult<()> {
+    ) -> Result<(), RecordError> {
         storage.set(&self.keys.key(denom), &Self::encode(state)?);
         Ok(())
     }
@@ -346,7 +448,7 @@ impl DenomStore {
         &self,
         storage: &'a dyn Storage,
         start_after: Option<&str>,
-    ) -> impl Iterator<Item = StdResult<(String, DenomState)>> + 'a {
+    ) -> impl Iterator<Item = Result<(String, DenomState), RecordError>> + 'a {
         let prefix = self.keys.key("").to_vec();
         let start = match start_after {
             // the smallest key after `start_after`
@@ -482,12 +584,121 @@ mod tests {
         );
     }
 
-    /// Version 0.1.0 wrote the accepted price without its block and at most one pending price.
+    fn unhex(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Version 0's encoder, as it was before records carried a format byte: the flags byte
+    /// (max_age override 1, max_deviation override 2, accepted 16, pending 32), the number of
+    /// sources, then the body that version 1 still writes.
+    fn encode_v0(state: &DenomState) -> Vec<u8> {
+        let mut out = vec![
+            flags([
+                (state.max_age.is_some(), v0::MAX_AGE_OVERRIDE),
+                (state.max_deviation.is_some(), v0::MAX_DEVIATION_OVERRIDE),
+                (state.accepted.is_some(), v0::ACCEPTED),
+                (!state.pending.is_empty(), v0::PENDING),
+            ]),
+            state.sources.len() as u8,
+        ];
+        let v1 = DenomStore::encode(state).unwrap();
+        out.extend_from_slice(&v1[2..]);
+        out
+    }
+
+    /// `state(false)` and `state(true)` as version 0 wrote them (bytes taken from its encoder).
+    const V0_MINIMAL: &str = "00030001020814d1120d7b16000002012c110101020708";
+    const V0_FULL: &str = concat!(
+        "33030001020814d1120d7b160000013c0f011902012c110101020708096c6d49f6d762b492000465",
+        "53f10003bc614e096c5db2a4d815dc00000209a2a15d09519be000000f636f736d7761736d316665",
+        "65646572046553f13c099d3595ab2438d000000e636f736d7761736d316f74686572046553f14600",
+        "0000006553ed1800000000096c5db2a4d815dc0000000003e8096c6d49f6d762b49200",
+    );
+
     #[test]
-    fn records_of_version_0_1_0_still_decode() {
+    fn records_of_version_0_still_decode_and_are_rewritten_in_version_1() {
+        for (hex, full) in [(V0_MINIMAL, false), (V0_FULL, true)] {
+            let legacy = unhex(hex);
+            assert_eq!(
+                encode_v0(&state(full)),
+                legacy,
+                "the test's version-0 encoder"
+            );
+            assert_eq!(DenomStore::decode("d", &legacy).unwrap(), state(full));
+            let header = legacy.len() - twap::encode(&state(full).observations).len();
+            for cut in 0..header {
+                assert!(
+                    DenomStore::decode("d", &legacy[..cut]).is_err(),
+                    "prefix of {cut} bytes"
+                );
+            }
+            let rewritten = DenomStore::encode(&state(full)).unwrap();
+            assert_eq!(rewritten[0], 0x81);
+            // the format byte is paid for by the source count moving into the header byte
+            assert_eq!(rewritten.len(), legacy.len());
+            assert_eq!(DenomStore::decode("d", &rewritten).unwrap(), state(full));
+        }
+        let header = DenomStore::encode(&state(true)).unwrap()[1];
+        assert_eq!(
+            header,
+            3 << 4 | MAX_AGE_OVERRIDE | MAX_DEVIATION_OVERRIDE | ACCEPTED | PENDING
+        );
+    }
+
+    #[test]
+    fn unknown_versions_are_refused() {
+        let mut record = DenomStore::encode(&state(true)).unwrap();
+        for version in [2u8, 9, 0x7f] {
+            record[0] = 0x80 | version;
+            assert_eq!(
+                DenomStore::decode("d", &record).unwrap_err(),
+                RecordError::UnknownVersion {
+                    record: "oracle price",
+                    version,
+                    max: DENOM_RECORD_VERSION,
+                }
+            );
+        }
+        // 0x80 (version 0 with a format byte) is never written
+        record[0] = 0x80;
+        assert!(matches!(
+            DenomStore::decode("d", &record).unwrap_err(),
+            RecordError::UnknownVersion { version: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn version_1_reads_no_flag_of_version_0() {
+        // the same flags byte means different things in the two versions: version 0's accepted
+        // flag (16) is a source count of 1 in version 1, so its record does not parse as one
+        let legacy = unhex(V0_FULL);
+        let framed = [&[0x81], &legacy[..]].concat();
+        assert!(DenomStore::decode("d", &framed).is_err());
+        // version 0 refuses both forms of one field, and bits it never used
+        for flags in [
+            v0::ACCEPTED | v0::ACCEPTED_WITHOUT_BLOCK,
+            v0::PENDING | v0::ONE_PENDING,
+            64,
+        ] {
+            let mut record = unhex(V0_MINIMAL);
+            record[0] = flags;
+            assert!(DenomStore::decode("d", &record).is_err(), "flags {flags}");
+        }
+    }
+
+    /// The earliest layout of version 0 wrote the accepted price without its block and at most
+    /// one pending price.
+    #[test]
+    fn records_of_the_earliest_layout_still_decode() {
         let legacy = |accepted: bool, held: bool| {
             let mut out = vec![
-                flags([(accepted, LEGACY_ACCEPTED), (held, LEGACY_PENDING)]),
+                flags([
+                    (accepted, v0::ACCEPTED_WITHOUT_BLOCK),
+                    (held, v0::ONE_PENDING),
+                ]),
                 1,
                 FEED,
             ];
@@ -522,16 +733,10 @@ mod tests {
         assert_eq!(state.reference(1_301, 7), None);
         let empty = DenomStore::decode("d", &legacy(false, false)).unwrap();
         assert_eq!((empty.accepted, empty.pending), (None, vec![]));
-        // rewritten in the current layout, it reads back the same
+        // rewritten in version 1, it reads back the same
         let rewritten = DenomStore::encode(&state).unwrap();
-        assert_eq!(rewritten.first().copied(), Some(ACCEPTED | PENDING));
+        assert_eq!(rewritten[..2], [0x81, 1 << 4 | ACCEPTED | PENDING]);
         assert_eq!(DenomStore::decode("d", &rewritten).unwrap(), state);
-        // a record cannot hold both forms
-        let mut both = legacy(true, false);
-        if let Some(flags) = both.first_mut() {
-            *flags |= ACCEPTED;
-        }
-        assert!(DenomStore::decode("d", &both).is_err());
     }
 
     #[test]
@@ -654,10 +859,25 @@ mod tests {
                 prop_assert_eq!(DenomStore::decode("d", &bytes).unwrap(), state);
             }
 
+            /// Every record version 0 wrote reads back the same, and version 1 writes it in as many
+            /// bytes.
+            #[test]
+            fn any_version_0_record_still_decodes(state in denom_state()) {
+                let legacy = encode_v0(&state);
+                prop_assert_eq!(DenomStore::decode("d", &legacy).unwrap(), state.clone());
+                prop_assert_eq!(DenomStore::encode(&state).unwrap().len(), legacy.len());
+            }
+
             /// Whatever the bytes, the decoder returns a record or an error: it never panics.
             #[test]
             fn no_bytes_make_the_decoder_panic(bytes in vec(any::<u8>(), 0..400)) {
                 let _ = DenomStore::decode("d", &bytes);
+            }
+
+            /// Likewise after a version-1 format byte.
+            #[test]
+            fn no_version_1_body_makes_the_decoder_panic(body in vec(any::<u8>(), 0..400)) {
+                let _ = DenomStore::decode("d", &[&[0x81], &body[..]].concat());
             }
 
             /// Corrupting one byte of a valid record decodes to something or fails, never panics.

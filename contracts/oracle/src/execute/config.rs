@@ -1,4 +1,5 @@
-use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response, StdResult};
+use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response};
+use keel_types::record::RecordError;
 
 use crate::error::ContractError;
 use crate::helpers::{ensure_owner, validate_config};
@@ -35,7 +36,7 @@ pub fn update_config(
     let stale: Vec<(String, DenomState)> = DENOMS
         .range(deps.storage, None)
         .filter(|item| !matches!(item, Ok((_, state)) if state.params == params))
-        .collect::<StdResult<_>>()?;
+        .collect::<Result<_, RecordError>>()?;
     for (denom, mut state) in stale {
         state.params = params;
         DENOMS.save(deps.storage, &denom, &state)?;
