@@ -51,9 +51,9 @@ pub fn execute(
             twap_window,
         ),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            execute::ownership::transfer_ownership(deps, info, new_owner)
+            execute::ownership::transfer_ownership(deps, env, info, new_owner)
         }
-        ExecuteMsg::AcceptOwnership {} => execute::ownership::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => execute::ownership::accept_ownership(deps, env, info),
         ExecuteMsg::PushPrices { prices } => execute::push::push_prices(deps, env, info, prices),
     }
 }
@@ -79,6 +79,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    mig::migrate(deps)
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    mig::migrate(deps, env)
 }
+

@@ -61,7 +61,4 @@ pub enum ContractError {
 
     #[error("Cannot migrate from version {stored} down to {new}")]
     Downgrade { stored: String, new: String },
-
-    #[error("Invalid contract version {version}: expected major.minor.patch")]
-    InvalidVersion { version: String },
 }

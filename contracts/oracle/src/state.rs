@@ -2,37 +2,152 @@
 //!
 //! | key | type | content |
 //! |---|---|---|
-//! | `c` | `Item<Config>` | owner, pending owner, global parameters |
+//! | `c` | [`ConfigStore`] | the global parameters |
 //! | `f` + address | `Map<&Addr, Empty>` | the feeders |
 //! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending prices, TWAP ring |
+//! | `ownership` | cw-ownable | the owner and the pending owner |
+//! | `contract_info` | cw2 | contract name and version |
+//!
+//! The config and the denom records are versioned binary records (`keel_types::record`): a
+//! format byte `0x80 | version`, then the body. Records without it (first byte below `0x80`) are
+//! of version 0 and still read; the next message that saves one writes the current version.
 //!
 //! A price query or a push reads one record per denom and nothing else: the TWAP ring lives in
 //! the denom's record (it holds the window only, see [`crate::twap`]), and so do the global
 //! parameters a price needs ([`Params`], copied from the config; `update_config` rewrites every
 //! record when they change). A query pays one read per denom, a push one read and one write.
 
-use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
-use cw_storage_plus::{Item, Map};
+use cosmwasm_std::{from_json, Addr, Decimal, Empty, Order, StdError, StdResult, Storage};
+use cw_storage_plus::Map;
 use keel_types::codec::{
     flags, put_decimal, put_str, put_uint, take_decimal, take_str, take_u8, take_uint,
 };
 use keel_types::oracle::PriceSource;
-use keel_types::record::{format_byte, unframe, RecordError};
+use keel_types::record::{format_byte, from_bytes, to_bytes, unframe, Record, RecordError};
+use serde::Deserialize;
 
 use crate::twap::{self, Observation};
 
 pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[cw_serde]
+/// The global parameters (the owner is cw-ownable's).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    pub owner: Addr,
-    pub pending_owner: Option<Addr>,
     pub base_denom: String,
     pub max_age: u64,
     pub max_deviation: Decimal,
     pub twap_window: u64,
+}
+
+/// Version 1: `base_denom` (`len:u8` and its bytes), `max_age` (`uint`), `max_deviation`
+/// (`keel_types::codec::put_decimal`'s round form), `twap_window` (`uint`).
+///
+/// Version 0 is the JSON of [`ConfigV0`] (its first byte is `{`, below `0x80`).
+impl Record for Config {
+    const NAME: &'static str = "oracle config";
+    const VERSION: u8 = 1;
+
+    fn encode(&self, out: &mut Vec<u8>) -> StdResult<()> {
+        put_str(out, &self.base_denom)?;
+        put_uint(out, &self.max_age.to_be_bytes());
+        put_decimal(out, self.max_deviation);
+        put_uint(out, &self.twap_window.to_be_bytes());
+        Ok(())
+    }
+
+    fn decode(version: u8, body: &mut &[u8]) -> StdResult<Self> {
+        if version == 0 {
+            return Ok(ConfigV0::take(body)?.config());
+        }
+        Ok(Config {
+            base_denom: take_str(body)?,
+            max_age: take_u64(body)?,
+            max_deviation: take_decimal(body)?,
+            twap_window: take_u64(body)?,
+        })
+    }
+}
+
+/// The config record of version 0: JSON, with the owner and pending owner that cw-ownable holds
+/// from version 1 on.
+#[derive(Deserialize)]
+struct ConfigV0 {
+    owner: Addr,
+    pending_owner: Option<Addr>,
+    base_denom: String,
+    max_age: u64,
+    max_deviation: Decimal,
+    twap_window: u64,
+}
+
+impl ConfigV0 {
+    /// Reads the whole body.
+    fn take(body: &mut &[u8]) -> StdResult<Self> {
+        let config = from_json(*body)?;
+        *body = &[];
+        Ok(config)
+    }
+
+    fn config(self) -> Config {
+        Config {
+            base_denom: self.base_denom,
+            max_age: self.max_age,
+            max_deviation: self.max_deviation,
+            twap_window: self.twap_window,
+        }
+    }
+}
+
+/// The owner fields of a version-0 config record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegacyOwners {
+    pub owner: Addr,
+    pub pending_owner: Option<Addr>,
+}
+
+/// The config record, under a raw key.
+pub struct ConfigStore {
+    key: &'static str,
+}
+
+impl ConfigStore {
+    pub const fn new(key: &'static str) -> Self {
+        ConfigStore { key }
+    }
+
+    pub fn load(&self, storage: &dyn Storage) -> Result<Config, RecordError> {
+        let bytes = storage
+            .get(self.key.as_bytes())
+            .ok_or_else(|| StdError::not_found(Config::NAME))?;
+        from_bytes(&bytes)
+    }
+
+    /// Writes `config` in the current version.
+    pub fn save(&self, storage: &mut dyn Storage, config: &Config) -> Result<(), RecordError> {
+        storage.set(self.key.as_bytes(), &to_bytes(config)?);
+        Ok(())
+    }
+
+    /// The owner and pending owner a version-0 record holds; `None` for later versions (and no
+    /// record), which hold none.
+    pub fn legacy_owners(
+        &self,
+        storage: &dyn Storage,
+    ) -> Result<Option<LegacyOwners>, RecordError> {
+        let Some(bytes) = storage.get(self.key.as_bytes()) else {
+            return Ok(None);
+        };
+        let (version, mut body) = unframe(Config::NAME, &bytes, Config::VERSION)?;
+        if version != 0 {
+            return Ok(None);
+        }
+        let legacy = ConfigV0::take(&mut body)?;
+        Ok(Some(LegacyOwners {
+            owner: legacy.owner,
+            pending_owner: legacy.pending_owner,
+        }))
+    }
 }
 
 /// The global parameters a price needs, as the config set them. Each denom's record holds a copy,
@@ -126,7 +241,7 @@ pub struct Pending {
     pub time: u64,
 }
 
-pub const CONFIG: Item<Config> = Item::new("c");
+pub const CONFIG: ConfigStore = ConfigStore::new("c");
 pub const FEEDERS: Map<&Addr, Empty> = Map::new("f");
 pub const DENOMS: DenomStore = DenomStore::new("s");
 
@@ -477,6 +592,7 @@ impl DenomStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cosmwasm_std::testing::{MockApi, MockStorage};
 
     fn pending(feeder: &str, price: u128, time: u64) -> Pending {
         Pending {
@@ -739,6 +855,95 @@ mod tests {
         assert_eq!(DenomStore::decode("d", &rewritten).unwrap(), state);
     }
 
+    /// The config as version 0 stored it (JSON, bytes taken from its `Item<Config>`), without
+    /// and with a pending owner; the owner `addr_make("owner")`, the pending owner
+    /// `addr_make("next")`.
+    const CONFIG_V0: &str = concat!(
+        "7b226f776e6572223a22636f736d7761736d316673677a6a367437756476387a6866367a6a33326d",
+        "6b7168636a637076353279706835717364636c30717439346a6764636b7173326730353379222c22",
+        "70656e64696e675f6f776e6572223a6e756c6c2c22626173655f64656e6f6d223a226d6f6574222c",
+        "226d61785f616765223a3330302c226d61785f646576696174696f6e223a22302e31222c22747761",
+        "705f77696e646f77223a313830307d",
+    );
+    const CONFIG_V0_PENDING: &str = concat!(
+        "7b226f776e6572223a22636f736d7761736d316673677a6a367437756476387a6866367a6a33326d",
+        "6b7168636a637076353279706835717364636c30717439346a6764636b7173326730353379222c22",
+        "70656e64696e675f6f776e6572223a22636f736d7761736d31636d71756e32776732736c33756e78",
+        "65737172796575747a746d346b7232673871776579766e6c6c7177306a7a367039707a6573686e32",
+        "6a3838222c22626173655f64656e6f6d223a226d6f6574222c226d61785f616765223a3330302c22",
+        "6d61785f646576696174696f6e223a22302e31222c22747761705f77696e646f77223a313830307d",
+    );
+
+    fn config() -> Config {
+        Config {
+            base_denom: "moet".to_string(),
+            max_age: 300,
+            max_deviation: Decimal::percent(10),
+            twap_window: 1800,
+        }
+    }
+
+    #[test]
+    fn config_records_of_version_0_still_load_with_their_owners() {
+        let api = MockApi::default();
+        for (hex, pending) in [(CONFIG_V0, None), (CONFIG_V0_PENDING, Some("next"))] {
+            let mut storage = MockStorage::new();
+            storage.set(b"c", &unhex(hex));
+            assert_eq!(CONFIG.load(&storage).unwrap(), config());
+            assert_eq!(
+                CONFIG.legacy_owners(&storage).unwrap(),
+                Some(LegacyOwners {
+                    owner: api.addr_make("owner"),
+                    pending_owner: pending.map(|name| api.addr_make(name)),
+                })
+            );
+            // saved again: version 1, without the owners
+            CONFIG.save(&mut storage, &config()).unwrap();
+            assert_eq!(CONFIG.load(&storage).unwrap(), config());
+            assert_eq!(CONFIG.legacy_owners(&storage).unwrap(), None);
+        }
+        assert_eq!(
+            CONFIG.legacy_owners(&MockStorage::new()).unwrap(),
+            None,
+            "no record"
+        );
+    }
+
+    #[test]
+    fn config_records_round_trip_and_refuse_truncation_and_unknown_versions() {
+        let bytes = to_bytes(&config()).unwrap();
+        // format byte, "moet" 1 + 4, 300 1 + 2, 0.1 as 17 zeros and 1 (3), 1800 1 + 2
+        assert_eq!(
+            bytes,
+            [0x81, 4, b'm', b'o', b'e', b't', 2, 1, 44, 17, 1, 1, 2, 7, 8]
+        );
+        assert_eq!(from_bytes::<Config>(&bytes).unwrap(), config());
+        for cut in 0..bytes.len() {
+            assert!(
+                from_bytes::<Config>(&bytes[..cut]).is_err(),
+                "prefix of {cut}"
+            );
+        }
+        let mut unknown = bytes.clone();
+        unknown[0] = 0x89;
+        assert_eq!(
+            from_bytes::<Config>(&unknown).unwrap_err(),
+            RecordError::UnknownVersion {
+                record: "oracle config",
+                version: 9,
+                max: 1
+            }
+        );
+        let mut storage = MockStorage::new();
+        storage.set(b"c", &unknown);
+        assert!(matches!(
+            CONFIG.legacy_owners(&storage).unwrap_err(),
+            RecordError::UnknownVersion { version: 9, .. }
+        ));
+        // a version-0 record is JSON: anything else there is corrupt
+        assert!(from_bytes::<Config>(b"{\"owner\": 1}").is_err());
+    }
+
     #[test]
     fn reference_is_the_price_as_the_block_began_or_the_one_recorded_in_it() {
         let mut state = state(false);
@@ -852,7 +1057,31 @@ mod tests {
                 )
         }
 
+        fn config() -> impl Strategy<Value = Config> {
+            ("[a-z0-9/:]{0,255}", any::<u64>(), decimal(), any::<u64>()).prop_map(
+                |(base_denom, max_age, max_deviation, twap_window)| Config {
+                    base_denom,
+                    max_age,
+                    max_deviation,
+                    twap_window,
+                },
+            )
+        }
+
         proptest! {
+            #[test]
+            fn any_config_round_trips(config in config()) {
+                let bytes = to_bytes(&config).unwrap();
+                prop_assert_eq!(from_bytes::<Config>(&bytes).unwrap(), config);
+            }
+
+            /// Whatever the bytes, the config decoder returns a config or an error.
+            #[test]
+            fn no_bytes_make_the_config_decoder_panic(bytes in vec(any::<u8>(), 0..300)) {
+                let _ = from_bytes::<Config>(&bytes);
+                let _ = from_bytes::<Config>(&[&[0x81], &bytes[..]].concat());
+            }
+
             #[test]
             fn any_denom_record_round_trips(state in denom_state()) {
                 let bytes = DenomStore::encode(&state).unwrap();

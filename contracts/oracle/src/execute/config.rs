@@ -16,8 +16,8 @@ pub fn update_config(
     max_deviation: Option<Decimal>,
     twap_window: Option<u64>,
 ) -> Result<Response, ContractError> {
+    ensure_owner(deps.storage, &info.sender)?;
     let mut config = CONFIG.load(deps.storage)?;
-    ensure_owner(&config, &info.sender)?;
 
     if let Some(base_denom) = base_denom {
         config.base_denom = base_denom;
