@@ -32,6 +32,9 @@ pub enum ContractError {
     #[error("No ownership transfer is pending")]
     NoPendingOwner {},
 
+    #[error("Unexpected funds: {reason}")]
+    UnexpectedFunds { reason: String },
+
     #[error("No price sources for {denom}: pushes for it are rejected")]
     NoSources { denom: String },
 

@@ -1,7 +1,8 @@
 //! Checks shared by several messages.
 
-use cosmwasm_std::{Addr, Decimal, Storage};
+use cosmwasm_std::{Addr, Decimal, MessageInfo, Storage};
 use cw_ownable::OwnershipError;
+use cw_utils::PaymentError;
 
 use crate::error::ContractError;
 use crate::state::Config;
@@ -26,6 +27,19 @@ pub fn ownership_error(error: OwnershipError, sender: &Addr) -> ContractError {
             ContractError::NoPendingOwner {}
         }
     }
+}
+
+/// Fails when native funds came with a message: no oracle message takes any (they would stay
+/// in the contract).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    cw_utils::nonpayable(info).map_err(|error| match error {
+        PaymentError::NonPayable {} => ContractError::UnexpectedFunds {
+            reason: "this message takes no funds".to_string(),
+        },
+        other => ContractError::UnexpectedFunds {
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// `|price - reference| / reference <= max_deviation`, compared exactly in 256-bit integers
