@@ -43,16 +43,26 @@ pub fn execute(
                 min_collateral_out,
             },
         ),
-        ExecuteMsg::Receive(wrapper) => exec::receive_cw20(deps, info, wrapper),
+        ExecuteMsg::Receive(wrapper) => {
+            exec::nonpayable(&info)?;
+            exec::receive_cw20(deps, info, wrapper)
+        }
         ExecuteMsg::UpdateConfig {
             market,
             close_factor,
             liquidation_bonus,
-        } => exec::update_config(deps, info, market, close_factor, liquidation_bonus),
+        } => {
+            exec::nonpayable(&info)?;
+            exec::update_config(deps, info, market, close_factor, liquidation_bonus)
+        }
         ExecuteMsg::TransferOwnership { new_owner } => {
+            exec::nonpayable(&info)?;
             exec::transfer_ownership(deps, env, info, new_owner)
         }
-        ExecuteMsg::AcceptOwnership {} => exec::accept_ownership(deps, env, info),
+        ExecuteMsg::AcceptOwnership {} => {
+            exec::nonpayable(&info)?;
+            exec::accept_ownership(deps, env, info)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use cosmwasm_std::{
 use cw2::ContractVersion;
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_ownable::{Action, OwnershipError};
+use cw_utils::PaymentError;
 use keel_types::liquidator::{InstantiateMsg, ReceiveMsg};
 use keel_types::market::{ExecuteMsg as MarketExecuteMsg, ReceiveMsg as MarketReceiveMsg};
 
@@ -82,20 +83,21 @@ pub fn liquidate_native(
     info: MessageInfo,
     args: LiquidateArgs,
 ) -> Result<Response, ContractError> {
-    let coin = match info.funds.as_slice() {
-        [] => return Err(ContractError::NoFunds),
-        [coin] => coin,
-        _ => {
-            return Err(ContractError::WrongFunds {
-                reason: format!(
-                    "send exactly one coin, of the debt denom {}; got {} coins",
-                    args.debt_denom,
-                    info.funds.len()
-                ),
-            })
-        }
+    let amount = native_repayment(&info, &args.debt_denom)?;
+    let payment = Payment::Native {
+        denom: args.debt_denom.clone(),
     };
-    if coin.denom.starts_with(CW20_PREFIX) {
+    liquidate(deps, info.sender, amount, payment, args)
+}
+
+/// The repayment attached to `liquidate` (`cw_utils::must_pay`): exactly one coin, of the debt
+/// denom, not zero. Native denoms in the reserved `cw20:` form are refused whatever they are.
+fn native_repayment(info: &MessageInfo, debt_denom: &str) -> Result<Uint128, ContractError> {
+    if let Some(coin) = info
+        .funds
+        .iter()
+        .find(|coin| coin.denom.starts_with(CW20_PREFIX))
+    {
         // Reserved for cw20 tokens (SPEC 1): never a native coin.
         return Err(ContractError::WrongFunds {
             reason: format!(
@@ -104,23 +106,35 @@ pub fn liquidate_native(
             ),
         });
     }
-    if coin.denom != args.debt_denom {
-        return Err(ContractError::WrongFunds {
-            reason: format!(
-                "sent {} but the debt denom is {}",
-                coin.denom, args.debt_denom
-            ),
-        });
-    }
-    if coin.amount.is_zero() {
-        return Err(ContractError::ZeroAmount {
+    cw_utils::must_pay(info, debt_denom).map_err(|error| match (error, info.funds.as_slice()) {
+        // `must_pay` calls one coin of zero "no funds"
+        (PaymentError::NoFunds {}, [coin]) => ContractError::ZeroAmount {
             denom: coin.denom.clone(),
-        });
-    }
-    let payment = Payment::Native {
-        denom: coin.denom.clone(),
-    };
-    liquidate(deps, info.sender, coin.amount, payment, args)
+        },
+        (PaymentError::NoFunds {}, _) => ContractError::NoFunds,
+        (PaymentError::MissingDenom(_), [coin]) => ContractError::WrongFunds {
+            reason: format!("sent {} but the debt denom is {debt_denom}", coin.denom),
+        },
+        (PaymentError::MultipleDenoms {}, funds) => ContractError::WrongFunds {
+            reason: format!(
+                "send exactly one coin, of the debt denom {debt_denom}; got {} coins",
+                funds.len()
+            ),
+        },
+        (other, _) => ContractError::WrongFunds {
+            reason: other.to_string(),
+        },
+    })
+}
+
+/// Fails when native funds came with a message that takes none (they would stay here).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    cw_utils::nonpayable(info).map_err(|error| ContractError::WrongFunds {
+        reason: match error {
+            PaymentError::NonPayable {} => "this message takes no funds".to_string(),
+            other => other.to_string(),
+        },
+    })
 }
 
 /// `liquidate` through cw20 `send`: the sending token contract must be the debt denom.

@@ -1,6 +1,6 @@
 //! Instantiation, config, ownership and migration.
 use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
-use cosmwasm_std::{Api, Storage};
+use cosmwasm_std::{coins, Api, Storage};
 use keel_types::liquidator::{ConfigResponse, MigrateMsg};
 use keel_types::record::RecordError;
 
@@ -367,4 +367,31 @@ fn a_config_of_an_unknown_version_is_a_typed_error() {
             max: 1,
         })
     );
+}
+
+#[test]
+fn messages_that_take_no_funds_refuse_them() {
+    let mut deps = default_setup();
+    let receive = ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+        sender: addr("bot").to_string(),
+        amount: Uint128::new(1),
+        msg: cosmwasm_std::Binary::default(),
+    });
+    for msg in [
+        update(None, Some("0.3"), None),
+        ExecuteMsg::TransferOwnership {
+            new_owner: addr("next").to_string(),
+        },
+        ExecuteMsg::AcceptOwnership {},
+        receive,
+    ] {
+        let err = exec(&mut deps, &addr("owner"), &coins(1, MOET), msg.clone()).unwrap_err();
+        assert_eq!(
+            err,
+            ContractError::WrongFunds {
+                reason: "this message takes no funds".to_string()
+            },
+            "{msg:?}"
+        );
+    }
 }
