@@ -1087,7 +1087,7 @@ impl World {
                 .collect();
             let positions: BTreeMap<u64, Position> = POSITIONS
                 .range(storage.as_ref(), None)
-                .collect::<StdResult<_>>()
+                .collect::<Result<_, _>>()
                 .expect("positions");
             (states, positions)
         };

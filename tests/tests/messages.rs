@@ -89,6 +89,8 @@ fn every_market_message_reads_back_what_serde_writes() {
         max_close_factor: Some(dec("0.5")),
         max_liquidation_bonus: None,
         max_position_assets: Some(12),
+        redemption_fee: Some(dec("0.005")),
+        redemption_health: None,
     });
     let update = ConfigUpdate {
         oracle: Some("o".into()),

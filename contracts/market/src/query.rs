@@ -10,6 +10,7 @@ use keel_types::market::{
     LiquidationContextResponse, MaxBorrowResponse, PositionBalance, PositionResponse,
     SimulateAction, TopUpConsentResponse,
 };
+use keel_types::record::RecordError;
 
 use crate::assets::{Assets, LoadedAsset};
 use crate::error::ContractError;
@@ -33,13 +34,16 @@ fn limit(limit: Option<u32>) -> usize {
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = Config::load(deps.storage, deps.api)?;
+    let ownership = cw_ownable::get_ownership(deps.storage)?;
     let moet_denom = match c.moet {
         Some(id) => Some(crate::state::ASSET_INFO.load(deps.storage, id)?.denom),
         None => None,
     };
     Ok(ConfigResponse {
-        owner: c.owner,
-        pending_owner: c.pending_owner,
+        owner: ownership
+            .owner
+            .ok_or_else(|| cosmwasm_std::StdError::not_found("owner"))?,
+        pending_owner: ownership.pending_owner,
         oracle: c.oracle,
         liquidator: c.liquidator,
         guardian: c.guardian,
@@ -51,6 +55,8 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         max_close_factor: c.max_close_factor,
         max_liquidation_bonus: c.max_liquidation_bonus,
         max_position_assets: c.max_position_assets,
+        redemption_fee: c.redemption_fee,
+        redemption_health: c.redemption_health,
         moet_denom,
     })
 }
@@ -272,7 +278,7 @@ pub fn positions(
         None => POSITIONS
             .range(deps.storage, start_after)
             .take(limit(limit_))
-            .collect::<StdResult<_>>()?,
+            .collect::<Result<_, RecordError>>()?,
     };
     position_responses(deps, &env, list)
 }
@@ -286,7 +292,7 @@ pub fn liquidatable_positions(
     let scanned: Vec<(PositionId, Position)> = POSITIONS
         .range(deps.storage, start_after)
         .take(limit(limit_))
-        .collect::<StdResult<_>>()?;
+        .collect::<Result<_, RecordError>>()?;
     let last_scanned = scanned.last().map(|(id, _)| *id);
     let with_debt = scanned
         .into_iter()

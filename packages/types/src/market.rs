@@ -27,6 +27,11 @@ pub struct InstantiateMsg {
     pub max_liquidation_bonus: Option<Decimal>,
     /// Most distinct denoms in one position (default 10).
     pub max_position_assets: Option<u32>,
+    /// Share of a redemption that stays with the redeemed position (default 0.005, from 0.001
+    /// to 0.1).
+    pub redemption_fee: Option<Decimal>,
+    /// Positions below this health factor may be redeemed against (default 1.3, above 1).
+    pub redemption_health: Option<Decimal>,
 }
 
 /// Whether lenders supply the asset, or the market mints it (MOET).
@@ -221,6 +226,8 @@ pub struct ConfigUpdate {
     pub max_close_factor: Option<Decimal>,
     pub max_liquidation_bonus: Option<Decimal>,
     pub max_position_assets: Option<u32>,
+    pub redemption_fee: Option<Decimal>,
+    pub redemption_health: Option<Decimal>,
 }
 
 #[cw_serde]
@@ -297,6 +304,8 @@ pub struct ConfigResponse {
     pub max_close_factor: Decimal,
     pub max_liquidation_bonus: Decimal,
     pub max_position_assets: u32,
+    pub redemption_fee: Decimal,
+    pub redemption_health: Decimal,
     /// The minted asset (MOET) once listed.
     pub moet_denom: Option<String>,
 }

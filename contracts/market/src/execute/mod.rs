@@ -62,16 +62,6 @@ impl Payment {
     }
 }
 
-/// Fails when native funds came with a message that takes none (they would be stuck).
-pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
-    if info.funds.iter().any(|c| !c.amount.is_zero()) {
-        return Err(ContractError::UnexpectedFunds {
-            reason: "this message takes no funds".to_string(),
-        });
-    }
-    Ok(())
-}
-
 /// `cw20:<address>` -> the token contract.
 pub fn cw20_address(denom: &str) -> Option<&str> {
     denom.strip_prefix("cw20:")

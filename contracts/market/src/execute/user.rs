@@ -3,7 +3,8 @@ use cosmwasm_std::{to_json_binary, Addr, Attribute, DepsMut, Env, MessageInfo, R
 use cw20::Cw20ExecuteMsg;
 use keel_types::market::Automation;
 
-use super::automation::{auto_borrow, self_repay, validate_automation};
+use super::automation::self_repay::self_repay;
+use super::automation::{auto_borrow, validate_automation};
 use super::{cw20_msg, send_tokens, Payment, Touch};
 use crate::error::ContractError;
 use crate::position::{self, asset_ids, check_asset_count, check_health_floor, check_min_debt};
