@@ -18,7 +18,7 @@ pub struct Config {
 
 /// The owner fields of a version-0 config record, which held them before cw-ownable did.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LegacyOwners {
+pub struct LegacyOwnership {
     pub owner: Addr,
     pub pending_owner: Option<Addr>,
 }
@@ -133,17 +133,17 @@ impl Config {
 
     /// The owner and pending owner a version-0 record holds; `None` for later versions, which
     /// hold none.
-    pub fn legacy_owners(
+    pub fn load_legacy_ownership(
         storage: &dyn Storage,
         api: &dyn Api,
-    ) -> Result<Option<LegacyOwners>, RecordError> {
+    ) -> Result<Option<LegacyOwnership>, RecordError> {
         let bytes = load_record(storage)?;
         let (version, mut body) = unframe(ConfigRecord::NAME, &bytes, ConfigRecord::VERSION)?;
         if version != 0 {
             return Ok(None);
         }
         let legacy = ConfigV0::take(&mut body)?;
-        Ok(Some(LegacyOwners {
+        Ok(Some(LegacyOwnership {
             owner: api.addr_humanize(&legacy.owner)?,
             pending_owner: legacy
                 .pending_owner
@@ -197,8 +197,8 @@ mod tests {
             storage.set(CONFIG_KEY, &legacy);
             assert_eq!(Config::load(&storage, &api).unwrap(), config(&api));
             assert_eq!(
-                Config::legacy_owners(&storage, &api).unwrap(),
-                Some(LegacyOwners {
+                Config::load_legacy_ownership(&storage, &api).unwrap(),
+                Some(LegacyOwnership {
                     owner: api.addr_make("owner"),
                     pending_owner: pending.map(|name| api.addr_make(name)),
                 })
@@ -215,7 +215,7 @@ mod tests {
             // saved again: version 1, without the owners
             config(&api).save(&mut storage, &api).unwrap();
             assert_eq!(Config::load(&storage, &api).unwrap(), config(&api));
-            assert_eq!(Config::legacy_owners(&storage, &api).unwrap(), None);
+            assert_eq!(Config::load_legacy_ownership(&storage, &api).unwrap(), None);
         }
     }
 
@@ -251,7 +251,10 @@ mod tests {
             max: 1,
         };
         assert_eq!(Config::load(&storage, &api).unwrap_err(), unknown);
-        assert_eq!(Config::legacy_owners(&storage, &api).unwrap_err(), unknown);
+        assert_eq!(
+            Config::load_legacy_ownership(&storage, &api).unwrap_err(),
+            unknown
+        );
     }
 
     mod props {
@@ -287,7 +290,7 @@ mod tests {
                     }
                     storage.set(CONFIG_KEY, &record);
                     let _ = Config::load(&storage, &api);
-                    let _ = Config::legacy_owners(&storage, &api);
+                    let _ = Config::load_legacy_ownership(&storage, &api);
                 }
             }
         }

@@ -14,7 +14,7 @@ pub fn migrate(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let stored = cw2::get_contract_version(deps.storage)?;
     cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)
         .map_err(|_| refusal(&stored))?;
-    move_legacy_owners(deps.branch(), &env)?;
+    move_legacy_ownership(deps.branch(), &env)?;
     let config = CONFIG.load(deps.storage)?;
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
@@ -41,14 +41,14 @@ fn refusal(stored: &ContractVersion) -> ContractError {
 
 /// A config record of version 0 holds the owner and pending owner, which cw-ownable holds from
 /// version 1 on: they move there when cw-ownable holds no ownership yet.
-fn move_legacy_owners(deps: DepsMut, env: &Env) -> Result<(), ContractError> {
+fn move_legacy_ownership(deps: DepsMut, env: &Env) -> Result<(), ContractError> {
     match cw_ownable::get_ownership(deps.storage) {
         Ok(_) => return Ok(()),
         Err(StdError::NotFound { .. }) => {}
         Err(error) => return Err(error.into()),
     }
     let legacy = CONFIG
-        .legacy_owners(deps.storage)?
+        .load_legacy_ownership(deps.storage)?
         .ok_or_else(|| StdError::not_found("oracle owner"))?;
     cw_ownable::initialize_owner(deps.storage, deps.api, Some(legacy.owner.as_str()))?;
     if let Some(pending) = legacy.pending_owner {

@@ -101,7 +101,7 @@ impl ConfigV0 {
 
 /// The owner fields of a version-0 config record.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LegacyOwners {
+pub struct LegacyOwnership {
     pub owner: Addr,
     pub pending_owner: Option<Addr>,
 }
@@ -131,10 +131,10 @@ impl ConfigStore {
 
     /// The owner and pending owner a version-0 record holds; `None` for later versions (and no
     /// record), which hold none.
-    pub fn legacy_owners(
+    pub fn load_legacy_ownership(
         &self,
         storage: &dyn Storage,
-    ) -> Result<Option<LegacyOwners>, RecordError> {
+    ) -> Result<Option<LegacyOwnership>, RecordError> {
         let Some(bytes) = storage.get(self.key.as_bytes()) else {
             return Ok(None);
         };
@@ -143,7 +143,7 @@ impl ConfigStore {
             return Ok(None);
         }
         let legacy = ConfigV0::take(&mut body)?;
-        Ok(Some(LegacyOwners {
+        Ok(Some(LegacyOwnership {
             owner: legacy.owner,
             pending_owner: legacy.pending_owner,
         }))
@@ -891,8 +891,8 @@ mod tests {
             storage.set(b"c", &unhex(hex));
             assert_eq!(CONFIG.load(&storage).unwrap(), config());
             assert_eq!(
-                CONFIG.legacy_owners(&storage).unwrap(),
-                Some(LegacyOwners {
+                CONFIG.load_legacy_ownership(&storage).unwrap(),
+                Some(LegacyOwnership {
                     owner: api.addr_make("owner"),
                     pending_owner: pending.map(|name| api.addr_make(name)),
                 })
@@ -900,10 +900,10 @@ mod tests {
             // saved again: version 1, without the owners
             CONFIG.save(&mut storage, &config()).unwrap();
             assert_eq!(CONFIG.load(&storage).unwrap(), config());
-            assert_eq!(CONFIG.legacy_owners(&storage).unwrap(), None);
+            assert_eq!(CONFIG.load_legacy_ownership(&storage).unwrap(), None);
         }
         assert_eq!(
-            CONFIG.legacy_owners(&MockStorage::new()).unwrap(),
+            CONFIG.load_legacy_ownership(&MockStorage::new()).unwrap(),
             None,
             "no record"
         );
@@ -937,7 +937,7 @@ mod tests {
         let mut storage = MockStorage::new();
         storage.set(b"c", &unknown);
         assert!(matches!(
-            CONFIG.legacy_owners(&storage).unwrap_err(),
+            CONFIG.load_legacy_ownership(&storage).unwrap_err(),
             RecordError::UnknownVersion { version: 9, .. }
         ));
         // a version-0 record is JSON: anything else there is corrupt
