@@ -129,15 +129,15 @@ impl ConfigStore {
         Ok(())
     }
 
-    /// The owner and pending owner a version-0 record holds; `None` for later versions (and no
-    /// record), which hold none.
+    /// The owner and pending owner a version-0 record holds; `None` for later versions, which
+    /// hold none.
     pub fn load_legacy_ownership(
         &self,
         storage: &dyn Storage,
     ) -> Result<Option<LegacyOwnership>, RecordError> {
-        let Some(bytes) = storage.get(self.key.as_bytes()) else {
-            return Ok(None);
-        };
+        let bytes = storage
+            .get(self.key.as_bytes())
+            .ok_or_else(|| StdError::not_found(Config::NAME))?;
         let (version, mut body) = unframe(Config::NAME, &bytes, Config::VERSION)?;
         if version != 0 {
             return Ok(None);
@@ -902,9 +902,8 @@ mod tests {
             assert_eq!(CONFIG.load(&storage).unwrap(), config());
             assert_eq!(CONFIG.load_legacy_ownership(&storage).unwrap(), None);
         }
-        assert_eq!(
-            CONFIG.load_legacy_ownership(&MockStorage::new()).unwrap(),
-            None,
+        assert!(
+            CONFIG.load_legacy_ownership(&MockStorage::new()).is_err(),
             "no record"
         );
     }
