@@ -788,8 +788,8 @@ mod tests {
 
     #[test]
     fn version_1_reads_no_flag_of_version_0() {
-        // the same flags byte means different things in the two versions: version 0's accepted
-        // flag (16) is a source count of 1 in version 1, so its record does not parse as one
+        // the versions' headers differ: a version-0 record behind a version-1 format byte reads
+        // its flags byte as a header (3 sources here) and its count byte as a source tag
         let legacy = unhex(V0_FULL);
         let framed = [&[0x81], &legacy[..]].concat();
         assert!(DenomStore::decode("d", &framed).is_err());
