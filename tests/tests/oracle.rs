@@ -411,6 +411,31 @@ fn ownership_transfer_takes_two_steps() {
 }
 
 #[test]
+fn a_later_ownership_proposal_replaces_an_earlier_one() {
+    let mut s = Suite::new();
+    let owner = s.owner.clone();
+    let first = s.app.api().addr_make("first");
+    let second = s.app.api().addr_make("second");
+    for proposed in [&first, &second] {
+        s.execute(
+            &owner,
+            &ExecuteMsg::TransferOwnership {
+                new_owner: proposed.to_string(),
+            },
+        )
+        .unwrap();
+    }
+    assert_eq!(s.config().pending_owner, Some(second.to_string()));
+    assert_err(
+        s.execute(&first, &ExecuteMsg::AcceptOwnership {}),
+        &["Unauthorized", first.as_str(), "pending owner"],
+    );
+    s.execute(&second, &ExecuteMsg::AcceptOwnership {}).unwrap();
+    assert_eq!(s.config().owner, second.to_string());
+    assert_eq!(s.config().pending_owner, None);
+}
+
+#[test]
 fn set_feeders_adds_removes_and_is_owner_only() {
     let mut s = Suite::new();
     let (owner, f1, f2, stranger) = (

@@ -395,3 +395,36 @@ fn messages_that_take_no_funds_refuse_them() {
         );
     }
 }
+
+#[test]
+fn a_later_proposal_replaces_an_earlier_one() {
+    let mut deps = default_setup();
+    for name in ["first", "second"] {
+        exec(
+            &mut deps,
+            &addr("owner"),
+            &[],
+            ExecuteMsg::TransferOwnership {
+                new_owner: addr(name).to_string(),
+            },
+        )
+        .unwrap();
+    }
+    assert_eq!(config(&deps).pending_owner, Some(addr("second")));
+    let err = exec(
+        &mut deps,
+        &addr("first"),
+        &[],
+        ExecuteMsg::AcceptOwnership {},
+    )
+    .unwrap_err();
+    assert_eq!(err, ContractError::Unauthorized);
+    exec(
+        &mut deps,
+        &addr("second"),
+        &[],
+        ExecuteMsg::AcceptOwnership {},
+    )
+    .unwrap();
+    assert_eq!(config(&deps).owner, addr("second"));
+}
