@@ -900,3 +900,28 @@ fn collateral_left_worthless_by_a_falling_index_is_written_off_by_anyones_rebala
     assert!(s.position(victim_id).debt.is_empty());
     assert_eq!(s.asset(&m).deficit.u128(), moet(1000));
 }
+
+/// At a supply index above 1, one base unit deposited rounds down to a balance worth nothing:
+/// refused, rather than booked as a balance the position does not hold.
+#[test]
+fn a_deposit_worth_less_than_a_base_unit_at_an_index_above_one_is_refused() {
+    let mut s = setup();
+    let lender = s.addr("lender");
+    s.fund(&lender, usdc(10_000), USDC);
+    s.open(&lender, &coins(usdc(10_000), USDC)).unwrap();
+    let (bob, bob_id) = eth_position(&mut s, "bob", 0);
+    s.fund(&bob, eth(9), ETH);
+    deposit(&mut s, &bob, bob_id, eth(9), ETH).unwrap();
+    s.borrow(&bob, bob_id, USDC, usdc(8_000)).unwrap();
+    s.advance(YEAR);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "1");
+    let (carol, id) = eth_position(&mut s, "carol", 0);
+    s.fund(&carol, 1, USDC);
+    let before = s.snapshot(&[(&carol, USDC)]);
+    refused(deposit(&mut s, &carol, id, 1, USDC), "zero amount");
+    assert_eq!(s.snapshot(&[(&carol, USDC)]), before);
+    s.fund(&carol, 1, USDC);
+    deposit(&mut s, &carol, id, 2, USDC).unwrap();
+    assert_eq!(collateral_of(&s.position(id), USDC).u128(), 1);
+}

@@ -444,6 +444,37 @@ fn debt_below_the_minimum_value_is_refused_unless_zero() {
     assert!(s.position(id).debt.is_empty());
 }
 
+/// A repay of a pool asset needs no oracle call when a message priced that asset in the last
+/// hour: the minimum-debt rule uses the price stored with it. Shown with the oracle's price
+/// stale: the rule still refuses dust. Past the hour, with the oracle down, the rule cannot be
+/// priced and the repay goes through (repay is never pausable).
+#[test]
+fn a_repay_prices_the_minimum_debt_rule_with_the_stored_price() {
+    let mut s = setup();
+    let lender = s.addr("lender");
+    s.fund(&lender, usdc(1000), USDC);
+    s.open(&lender, &coins(usdc(1000), USDC)).unwrap();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    s.borrow(&user, id, USDC, usdc(100)).unwrap();
+    s.advance(MAX_AGE + 100); // the oracle's USDC price is stale now
+    s.fund(&user, usdc(100), USDC);
+    let repay = |s: &mut Suite, amount: u128| {
+        s.exec_market(
+            &user,
+            &ExecuteMsg::Repay { position_id: id },
+            &coins(amount, USDC),
+        )
+    };
+    let err = repay(&mut s, 99_500_000).unwrap_err();
+    assert!(err_text(err).contains("below the minimum"));
+    repay(&mut s, usdc(10)).unwrap();
+    s.advance(3_600);
+    repay(&mut s, 89_500_000).unwrap();
+    // 0.5 USDC and an hour's interest: below the minimum, let through
+    let left = debt_of(&s.position(id), USDC).u128();
+    assert!((500_000..usdc(1)).contains(&left), "{left}");
+}
+
 #[test]
 fn a_position_holds_at_most_max_position_assets_denoms() {
     let mut s = setup();
@@ -762,4 +793,43 @@ fn the_band_follows_the_health_bounds() {
     // L = 0.85 * 1700 = 1445 < 1500.
     s.set_price(ETH, "1700");
     assert_eq!(s.position(id).health.unwrap().band, Band::Liquidatable);
+}
+
+/// Found by the fuzzer: one base unit of an 18-decimal asset priced under 1 is worth less than
+/// the 1e-18 MOET values are truncated to, so a slack of `ceil(borrow index)` base units is
+/// worth nothing and borrowing exactly `at_floor` landed at HF 0.999999999999999999. The slack
+/// now covers the value rounding too (`position::floor_borrow_slack`).
+#[test]
+fn max_borrow_at_floor_of_a_cheap_18_decimal_asset_is_borrowable() {
+    const CHEAP: &str = "ucheap";
+    let mut s = setup();
+    let mut params = keel_tests::pool_params(18);
+    params.borrow_factor = keel_tests::dec("1.5");
+    s.list_asset(CHEAP, params).unwrap();
+    s.set_price(CHEAP, "0.281406178364177076");
+    s.set_price(USDC, "0.701600837390005941");
+    // Lenders of the cheap asset, and a borrower lifting its borrow index above 1.
+    let lender = s.addr("lender");
+    s.fund(&lender, 10u128.pow(27), CHEAP);
+    s.open(&lender, &coins(10u128.pow(27), CHEAP)).unwrap();
+    let b = s.addr("borrower");
+    s.fund(&b, 10u128.pow(20), ETH);
+    let bid = s.open(&b, &coins(10u128.pow(20), ETH)).unwrap();
+    s.borrow(&b, bid, CHEAP, 10u128.pow(23)).unwrap();
+    s.advance(YEAR / 12);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "0.701600837390005941");
+    s.set_price(CHEAP, "0.281406178364177076");
+
+    let user = s.addr("user");
+    s.fund(&user, 96_282_349_995, USDC);
+    let id = s.open(&user, &coins(96_282_349_995, USDC)).unwrap();
+    let max: keel_types::market::MaxBorrowResponse = s
+        .query_market(&QueryMsg::MaxBorrow {
+            position_id: id,
+            denom: CHEAP.to_string(),
+        })
+        .unwrap();
+    assert!(s.asset(CHEAP).borrow_index > cosmwasm_std::Decimal256::one());
+    s.borrow(&user, id, CHEAP, max.at_floor.u128()).unwrap();
 }

@@ -9,7 +9,8 @@ use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, Recei
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
-use crate::execute::seize::{seize, SeizeArgs};
+use crate::execute::liquidate::{liquidate, seize, LiquidateArgs, SeizeArgs};
+use crate::execute::redeem::redeem;
 use crate::execute::{admin, user, Payment};
 use crate::query;
 use crate::state::Config;
@@ -48,6 +49,7 @@ pub fn execute(
         ExecuteMsg::OpenPosition { .. }
             | ExecuteMsg::Deposit { .. }
             | ExecuteMsg::Repay { .. }
+            | ExecuteMsg::Liquidate { .. }
             | ExecuteMsg::Seize { .. }
     );
     if !takes_funds {
@@ -85,6 +87,27 @@ pub fn execute(
                 payments,
                 Payable::Repay { position_id },
             )
+        }
+        ExecuteMsg::Liquidate {
+            position_id,
+            debt_denom,
+            collateral_denom,
+            close_factor,
+            liquidation_bonus,
+            min_collateral_out,
+            recipient,
+        } => {
+            let payments = Payment::from_funds(&info)?;
+            let hook = Payable::Liquidate(LiquidateArgs {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            });
+            pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Seize {
             position_id,
@@ -154,6 +177,9 @@ pub fn execute(
             amount,
         } => allow_top_up(deps, info, position_id, amount),
         ExecuteMsg::DisallowTopUp { position_id } => disallow_top_up(deps, info, position_id),
+        ExecuteMsg::SetRedemptionsPaused { paused } => {
+            admin::set_redemptions_paused(deps, info, paused)
+        }
     }
 }
 
@@ -171,7 +197,13 @@ enum Payable {
     Repay {
         position_id: u64,
     },
+    Liquidate(LiquidateArgs),
     Seize(SeizeArgs),
+    Redeem {
+        position_id: u64,
+        collateral_denom: String,
+        min_collateral_out: Option<cosmwasm_std::Uint128>,
+    },
 }
 
 impl From<ReceiveMsg> for Payable {
@@ -192,6 +224,23 @@ impl From<ReceiveMsg> for Payable {
                 push_to_draw_down_sink,
             },
             ReceiveMsg::Repay { position_id } => Payable::Repay { position_id },
+            ReceiveMsg::Liquidate {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            } => Payable::Liquidate(LiquidateArgs {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            }),
             ReceiveMsg::Seize {
                 position_id,
                 debt_denom,
@@ -207,6 +256,15 @@ impl From<ReceiveMsg> for Payable {
                 collateral_amount,
                 recipient,
             }),
+            ReceiveMsg::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            } => Payable::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            },
         }
     }
 }
@@ -246,7 +304,20 @@ fn pay(
         Payable::Repay { position_id } => {
             user::repay(deps, env, position_id, Payment::single(payments)?)
         }
+        Payable::Liquidate(args) => liquidate(deps, env, Payment::single(payments)?, args),
         Payable::Seize(args) => seize(deps, env, Payment::single(payments)?, args),
+        Payable::Redeem {
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        } => redeem(
+            deps,
+            env,
+            Payment::single(payments)?,
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        ),
     }
 }
 
@@ -298,10 +369,39 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             position_id,
             actions,
         } => to_json_binary(&query::simulate(deps, env, position_id, actions)?),
+        QueryMsg::RedemptionQuote {
+            position_id,
+            collateral_denom,
+            amount,
+        } => to_json_binary(&query::redemption_quote(
+            deps,
+            env,
+            position_id,
+            collateral_denom,
+            amount,
+        )?),
+        QueryMsg::RedeemablePositions { start_after, limit } => {
+            to_json_binary(&query::redeemable_positions(deps, env, start_after, limit)?)
+        }
         QueryMsg::TopUpConsent {
             position_id,
             source,
         } => to_json_binary(&query::top_up_consent(deps, position_id, source)?),
+        QueryMsg::LiquidationQuote {
+            position_id,
+            debt_denom,
+            collateral_denom,
+            close_factor,
+            liquidation_bonus,
+            repay_amount,
+        } => to_json_binary(&query::liquidation_quote(
+            deps,
+            env,
+            position_id,
+            (debt_denom, collateral_denom),
+            (close_factor, liquidation_bonus),
+            repay_amount,
+        )?),
         QueryMsg::LiquidationContext {
             position_id,
             debt_denom,

@@ -140,6 +140,9 @@ pub enum ContractError {
         max_value: Decimal256,
     },
 
+    #[error("position {position_id}: the repayment buys no collateral (collateral out is zero)")]
+    ZeroCollateralOut { position_id: u64 },
+
     #[error("liquidator is not configured")]
     NoLiquidator {},
 
@@ -154,6 +157,31 @@ pub enum ContractError {
     TopUpInsufficient {
         position_id: u64,
         source_addr: String,
+    },
+
+    #[error("position {position_id} is not redeemable: {reason}")]
+    NotRedeemable { position_id: u64, reason: String },
+
+    #[error("redemptions are paused")]
+    RedemptionsPaused {},
+
+    #[error("the price of {denom} is pending confirmation")]
+    PricePending { denom: String },
+
+    #[error("position {position_id} holds no {denom}")]
+    CollateralNotHeld { position_id: u64, denom: String },
+
+    #[error("slippage: collateral out {collateral_out} is below min_collateral_out {min_collateral_out}")]
+    SlippageExceeded {
+        collateral_out: Uint128,
+        min_collateral_out: Uint128,
+    },
+
+    #[error("a redemption would lower the liquidation health factor of position {position_id} from {before} to {after}: it is left to liquidation")]
+    LiquidationHealthWouldFall {
+        position_id: u64,
+        before: Decimal256,
+        after: Decimal256,
     },
 
     #[error("invalid automation: {reason}")]

@@ -1,7 +1,7 @@
 //! Position bookkeeping: every change of a position's scaled balances goes through here, paired
 //! with the same change of the asset totals, so that `sum of positions == totals` (SPEC 6.1)
 //! holds by construction.
-use cosmwasm_std::{Decimal, Storage, Uint128};
+use cosmwasm_std::{Decimal, Decimal256, Storage, Uint128};
 use keel_math::{
     compute_health, to_scaled_down, to_scaled_up, to_underlying_down, to_underlying_up, value_down,
     value_up, CollateralItem, DebtItem, Health, HealthBounds,
@@ -164,7 +164,10 @@ pub fn deposit(
         return Err(ContractError::CannotDepositMinted { denom });
     }
     let scaled = to_scaled_down(amount, asset.state.supply_index)?;
-    if scaled.is_zero() {
+    // A balance worth zero base units is not held (SPEC 3.3): a deposit that would leave one
+    // (a base unit at an index above 1 rounds down to nothing) is refused, not booked.
+    let balance = scaled_collateral(position, asset.id).checked_add(scaled)?;
+    if scaled.is_zero() || to_underlying_down(balance, asset.state.supply_index)?.is_zero() {
         return Err(ContractError::ZeroAmount { denom });
     }
     let self_repay = position
@@ -330,11 +333,13 @@ pub fn repay(
 }
 
 /// Which prices value a position: spot for liquidation and rebalancing, conservative
-/// (`min`/`max` with the TWAP) for the borrow health floor.
+/// (`min`/`max` with the TWAP) for the borrow health floor, and for redemptions collateral at
+/// `max(price, twap)` with debts at `price` (SPEC 3.6a).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Pricing {
     Spot,
     Conservative,
+    Redemption,
 }
 
 /// Health of a position (SPEC 3.3). Collateral of an asset with `collateral_enabled: false`
@@ -348,16 +353,17 @@ pub fn health(
     pricing: Pricing,
 ) -> Result<Health, ContractError> {
     let conservative = pricing == Pricing::Conservative;
-    if conservative && !prices.has_twap() {
+    if pricing != Pricing::Spot && !prices.has_twap() {
         // A bug, not a user error: the message fetched its prices without the TWAP.
         return Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
-            "conservative valuation needs prices fetched with the TWAP",
+            "valuing with the TWAP needs prices fetched with it",
         )));
     }
     let mut collateral = Vec::with_capacity(position.collateral.len());
     for b in &position.collateral {
         let asset = assets.get(b.asset)?;
         let price = match prices.get(b.asset, asset.denom()) {
+            Ok(price) if pricing == Pricing::Redemption => price.redemption(),
             Ok(price) => price.collateral(conservative),
             // The floor check counts collateral without a valid price as zero (SPEC 3.3).
             Err(_) if conservative => continue,
@@ -429,6 +435,42 @@ pub fn check_health_floor(
     Ok(())
 }
 
+/// `amount` (computed to land on the borrow floor) when borrowing it keeps the conservative HF
+/// at or above the floor, else `amount` less the rounding a borrow can add: with a borrow index
+/// above 1 the new scaled debt and the debt read back both round up (up to `ceil(index)` base
+/// units more than borrowed), and the debt's value and weighted value each round up by an
+/// 18-decimal atom, which for a cheap 18-decimal asset is tens of base units (8 atoms covers
+/// them). Checked on a copy: nothing is booked.
+pub fn fit_to_floor(
+    position: &Position,
+    assets: &Assets,
+    prices: &Prices,
+    floor: Decimal,
+    id: AssetId,
+    amount: Uint128,
+    price: Decimal,
+) -> Result<Uint128, ContractError> {
+    if amount.is_zero() {
+        return Ok(amount);
+    }
+    let mut after = position.clone();
+    let asset = assets.get(id)?;
+    add_scaled(
+        &mut after.debt,
+        id,
+        to_scaled_up(amount, asset.state.borrow_index)?,
+        None,
+    )?;
+    let hf = health(&after, assets, prices, Pricing::Conservative)?.health_factor;
+    if hf.map_or(true, |hf| hf >= Decimal256::from(floor)) {
+        return Ok(amount);
+    }
+    let index = asset.state.borrow_index;
+    let from_index = Uint128::try_from(index.to_uint_ceil()).unwrap_or(Uint128::MAX);
+    let from_value = keel_math::amount_for_value_up(Decimal256::raw(8), asset.decimals(), price)?;
+    Ok(amount.saturating_sub(from_index.saturating_add(from_value)))
+}
+
 /// Fails when the position's debt of `asset` is non-zero but worth less than `min_debt_value`.
 pub fn check_min_debt(
     position: &Position,
@@ -484,7 +526,7 @@ mod tests {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-        assert!(err.contains("needs prices fetched with the TWAP"), "{err}");
+        assert!(err.contains("needs prices fetched with it"), "{err}");
         // with the TWAP asked for, the check passes and valuation goes on (here: to the
         // missing asset)
         let err = health(

@@ -169,8 +169,31 @@ pub enum ExecuteMsg {
     DisallowTopUp {
         position_id: u64,
     },
+    /// Owner: pauses or resumes redemptions. Guardian: may only pause them.
+    SetRedemptionsPaused {
+        paused: bool,
+    },
 
     // --- liquidator ---
+    /// Liquidator only: a liquidation computed and settled by the market in one pass (SPEC 4),
+    /// with the repayment attached (native funds, or the debt token's `send`): the amounts of
+    /// SPEC 4 from the market's one oracle query; the unused repayment is refunded to
+    /// `recipient`.
+    Liquidate {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        /// The liquidator's close factor (capped by `max_close_factor`).
+        close_factor: Decimal,
+        /// The liquidator's bonus (capped by `max_liquidation_bonus`).
+        liquidation_bonus: Decimal,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+        /// Who liquidates: receives the collateral and the unused repayment.
+        recipient: String,
+    },
+    /// Liquidator only: a liquidation with the amounts computed by the liquidator; the market
+    /// re-checks them (SPEC 3.6).
     Seize {
         position_id: u64,
         debt_denom: String,
@@ -200,6 +223,19 @@ pub enum ReceiveMsg {
     Repay {
         position_id: u64,
     },
+    Liquidate {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        /// The liquidator's close factor (capped by `max_close_factor`).
+        close_factor: Decimal,
+        /// The liquidator's bonus (capped by `max_liquidation_bonus`).
+        liquidation_bonus: Decimal,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+        /// Who liquidates: receives the collateral and the unused repayment.
+        recipient: String,
+    },
     Seize {
         position_id: u64,
         debt_denom: String,
@@ -207,6 +243,15 @@ pub enum ReceiveMsg {
         collateral_denom: String,
         collateral_amount: Uint128,
         recipient: String,
+    },
+    /// MOET only: redeems the MOET sent against position `position_id`'s MOET debt for its
+    /// `collateral_denom` at face value, less the redemption fee, which stays in the position
+    /// (SPEC 3.6a). Anyone; the redeemer is the `send`'s sender. The excess is refunded.
+    Redeem {
+        position_id: u64,
+        collateral_denom: String,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
     },
 }
 
@@ -276,10 +321,36 @@ pub enum QueryMsg {
         position_id: u64,
         actions: Vec<SimulateAction>,
     },
+    /// What a `redeem` of `amount` MOET (null: the most the position can take) against the
+    /// position's `collateral_denom` would do now (SPEC 3.6a).
+    #[returns(RedemptionQuoteResponse)]
+    RedemptionQuote {
+        position_id: u64,
+        collateral_denom: String,
+        amount: Option<Uint128>,
+    },
+    /// Scans `limit` positions after `start_after`; returns those a redemption may take MOET
+    /// from (they owe MOET, and their HF at redemption prices is below their redemption health).
+    #[returns(RedeemablePositionsResponse)]
+    RedeemablePositions {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     /// What `source` has left of its consent to back position `position_id` as a top-up source
     /// (MOET base units); the owner needs none.
     #[returns(TopUpConsentResponse)]
     TopUpConsent { position_id: u64, source: String },
+    /// What `liquidate` with this close factor and bonus would do now, with `repay_amount`
+    /// offered (null: the most that may be repaid): the liquidator's `quote`.
+    #[returns(crate::liquidator::QuoteResponse)]
+    LiquidationQuote {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        close_factor: Decimal,
+        liquidation_bonus: Decimal,
+        repay_amount: Option<Uint128>,
+    },
     /// Everything a liquidator needs to price a liquidation in one query.
     #[returns(LiquidationContextResponse)]
     LiquidationContext {
@@ -306,6 +377,8 @@ pub struct ConfigResponse {
     pub max_position_assets: u32,
     pub redemption_fee: Decimal,
     pub redemption_health: Decimal,
+    /// Whether redemptions are paused (`set_redemptions_paused`).
+    pub redemptions_paused: bool,
     /// The minted asset (MOET) once listed.
     pub moet_denom: Option<String>,
 }
@@ -374,6 +447,38 @@ pub struct MaxBorrowResponse {
     pub at_target: Uint128,
     /// Base units borrowable down to the borrow health floor (conservative prices).
     pub at_floor: Uint128,
+}
+
+#[cw_serde]
+pub struct RedemptionQuoteResponse {
+    /// Whether the redemption would go through; `false` with zeros otherwise.
+    pub redeemable: bool,
+    /// MOET burnt against the debt (base units); the rest of what is sent is refunded.
+    pub repay_amount: Uint128,
+    /// Collateral paid to the redeemer (base units).
+    pub collateral_out: Uint128,
+    /// `repay_amount` minus the value of `collateral_out` at the redemption price (whole MOET):
+    /// what stays with the position.
+    pub fee_value: Decimal256,
+    /// HF at redemption prices, before and after.
+    pub health_before: Option<Decimal256>,
+    pub health_after: Option<Decimal256>,
+}
+
+#[cw_serde]
+pub struct RedeemablePosition {
+    pub position_id: u64,
+    /// HF at redemption prices (collateral at `max(price, twap)`).
+    pub health_factor: Decimal256,
+    /// MOET debt (base units).
+    pub moet_debt: Uint128,
+}
+
+#[cw_serde]
+pub struct RedeemablePositionsResponse {
+    pub positions: Vec<RedeemablePosition>,
+    /// The last position id scanned; pass it as `start_after` to go on. null when none scanned.
+    pub last_scanned: Option<u64>,
 }
 
 #[cw_serde]

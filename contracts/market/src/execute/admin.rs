@@ -84,6 +84,7 @@ pub fn config_from_instantiate(
         max_position_assets: msg.max_position_assets.unwrap_or(10),
         redemption_fee: msg.redemption_fee.unwrap_or(DEFAULT_REDEMPTION_FEE),
         redemption_health: msg.redemption_health.unwrap_or(DEFAULT_REDEMPTION_HEALTH),
+        redemptions_paused: false,
         moet: None,
     };
     validate_config(&config)?;
@@ -150,6 +151,24 @@ pub fn update_config(
     validate_config(&config)?;
     config.save(deps.storage, deps.api)?;
     Ok(Response::new().add_attribute("action", "update_config"))
+}
+
+/// Owner: pauses or resumes redemptions. Guardian: may only pause them.
+pub fn set_redemptions_paused(
+    deps: DepsMut,
+    info: MessageInfo,
+    paused: bool,
+) -> Result<Response, ContractError> {
+    let mut config = Config::load(deps.storage, deps.api)?;
+    let guardian_pauses = paused && config.guardian.as_ref() == Some(&info.sender);
+    if !guardian_pauses {
+        require_owner(deps.storage, &info.sender, "set_redemptions_paused")?;
+    }
+    config.redemptions_paused = paused;
+    config.save(deps.storage, deps.api)?;
+    Ok(Response::new()
+        .add_attribute("action", "set_redemptions_paused")
+        .add_attribute("paused", paused.to_string()))
 }
 
 /// Owner: proposes `new_owner` (a later proposal replaces an earlier one).
@@ -339,7 +358,7 @@ pub fn update_asset(
         return Err(ContractError::unauthorized("update_asset", &info.sender));
     }
     assets.get_mut(id)?.touch();
-    assets.save(deps.storage)?;
+    assets.save(deps.storage, None)?;
     ASSET_INFO.save(
         deps.storage,
         id,
@@ -398,7 +417,7 @@ pub fn withdraw_reserves(
     if !minted {
         state.cash = state.cash.checked_sub(amount)?;
     }
-    assets.save(deps.storage)?;
+    assets.save(deps.storage, None)?;
     let msg = if minted {
         cw20_msg(
             &denom,

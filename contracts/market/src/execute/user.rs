@@ -1,5 +1,7 @@
 //! Wallet messages: open_position, deposit, withdraw, borrow, repay (SPEC 3.4).
-use cosmwasm_std::{to_json_binary, Addr, Attribute, DepsMut, Env, MessageInfo, Response, Uint128};
+use cosmwasm_std::{
+    to_json_binary, Addr, Decimal, DepsMut, Env, Event, MessageInfo, Response, Uint128,
+};
 use cw20::Cw20ExecuteMsg;
 use keel_types::market::Automation;
 
@@ -21,7 +23,7 @@ fn deposit_payments(
     sender: &Addr,
     payments: &[Payment],
     fetch_all: bool,
-) -> Result<Vec<Attribute>, ContractError> {
+) -> Result<Vec<Event>, ContractError> {
     let before = asset_ids(&touch.position).len();
     let mut new_ids = vec![];
     for p in payments {
@@ -39,7 +41,7 @@ fn deposit_payments(
         }
         touch.require_priced(&deps.querier, &new_ids)?;
     }
-    let mut attrs = vec![];
+    let mut events = vec![];
     for p in payments {
         let id = touch.include(deps.storage, &p.denom)?;
         let asset = touch.assets.get_mut(id)?;
@@ -49,10 +51,13 @@ fn deposit_payments(
             });
         }
         position::deposit(&mut touch.position, asset, p.amount)?;
-        attrs.push(Attribute::new(
-            "deposit",
-            format!("{}{}", p.amount, p.denom),
-        ));
+        events.push(
+            Event::new("deposit")
+                .add_attribute("position_id", touch.position_id.to_string())
+                .add_attribute("denom", p.denom.clone())
+                .add_attribute("amount", p.amount)
+                .add_attribute("depositor", sender.to_string()),
+        );
     }
     check_asset_count(
         &touch.position,
@@ -60,8 +65,11 @@ fn deposit_payments(
         before,
         touch.config.max_position_assets,
     )?;
-    Ok(attrs)
+    Ok(events)
 }
+
+/// How old a price stored with an asset may be for a repay's minimum-debt rule (seconds).
+pub const DUST_RULE_PRICE_AGE: u64 = 3_600;
 
 pub fn open_position(
     deps: DepsMut,
@@ -108,7 +116,7 @@ pub fn open_position(
         .add_attribute("action", "open_position")
         .add_attribute("position_id", position_id.to_string())
         .add_attribute("owner", owner)
-        .add_attributes(deposits)
+        .add_events(deposits)
         .set_data(to_json_binary(&position_id)?);
     if push_to_draw_down_sink {
         response = auto_borrow(&deps, &mut touch, response)?;
@@ -149,7 +157,7 @@ pub fn deposit(
         &payments,
         push_to_draw_down_sink,
     )?;
-    response = response.add_attributes(deposits);
+    response = response.add_events(deposits);
     if push_to_draw_down_sink {
         response = auto_borrow(&deps, &mut touch, response)?;
     }
@@ -296,11 +304,26 @@ pub fn repay(
     response = self_repay(&deps, &mut touch, response)?;
     let asset = touch.assets.get_mut(id)?;
     let repaid = position::repay(&mut touch.position, asset, payment.amount)?;
-    // The minimum debt rule must not block a repayment when the oracle is down: repay is never
-    // pausable. MOET's price is 1 and needs no oracle; another asset is priced alone (the rule
-    // concerns the repaid debt only), or from the self-repay's prices when it fetched them.
-    let price = if touch.assets.get(id)?.is_minted() {
-        Some(cosmwasm_std::Decimal::one())
+    // The minimum debt rule needs the repaid asset's price only when some debt is left, and
+    // must not block a repayment when the oracle is down (repay is never pausable). MOET's price
+    // is 1. Another asset's comes from this message's prices when the self-repay fetched them,
+    // else from the price stored with the asset by the last message that priced it, when at
+    // most `DUST_RULE_PRICE_AGE` old (no oracle call: the common repay makes none), else from
+    // the oracle for that asset alone. A stale stored price only shifts a dust threshold.
+    let asset = touch.assets.get(id)?;
+    let left = position::debt_amount(&touch.position, asset)?;
+    let price = if left.is_zero() {
+        None
+    } else if asset.is_minted() {
+        Some(Decimal::one())
+    } else if let Some(p) = touch.fetched_price(id) {
+        Some(p.price)
+    } else if let Some(stored) = asset
+        .state
+        .last_price
+        .filter(|p| env.block.time.seconds().saturating_sub(p.time) <= DUST_RULE_PRICE_AGE)
+    {
+        Some(stored.price)
     } else {
         touch.price_of(&deps.querier, id).ok().map(|p| p.price)
     };

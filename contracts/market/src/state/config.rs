@@ -30,6 +30,8 @@ pub struct Config {
     pub redemption_fee: Decimal,
     /// Positions below this health factor may be redeemed against (SPEC 3.6a).
     pub redemption_health: Decimal,
+    /// Set by the owner or the guardian: `redeem` is refused.
+    pub redemptions_paused: bool,
     /// The minted asset (MOET), once listed.
     pub moet: Option<AssetId>,
 }
@@ -50,8 +52,10 @@ const LIQUIDATOR: u8 = 1;
 const GUARDIAN: u8 = 2;
 const TREASURY: u8 = 4;
 const MOET: u8 = 8;
+const REDEMPTIONS_PAUSED: u8 = 16;
 
-/// Version 1: `present:u8` (liquidator 1, guardian 2, treasury 4, moet 8), the oracle, the
+/// Version 1: `present:u8` (liquidator 1, guardian 2, treasury 4, moet 8, redemptions paused
+/// 16), the oracle, the
 /// liquidator, guardian and treasury when present (each `len:u8` and its canonical bytes: 20 or
 /// 32 instead of 43-65 characters), the ten decimals (health min, target, max, borrow floor,
 /// minimum debt, dust, close factor, bonus, redemption fee, redemption health) in
@@ -96,6 +100,7 @@ impl Config {
             (self.guardian.is_some(), GUARDIAN),
             (self.treasury.is_some(), TREASURY),
             (self.moet.is_some(), MOET),
+            (self.redemptions_paused, REDEMPTIONS_PAUSED),
         ]));
         for addr in [
             Some(&self.oracle),
@@ -196,6 +201,7 @@ impl Config {
             max_position_assets,
             redemption_fee,
             redemption_health,
+            redemptions_paused: version > 0 && present & REDEMPTIONS_PAUSED != 0,
             moet,
         };
         let legacy = legacy.map(|owner| LegacyOwnership {
@@ -235,6 +241,7 @@ mod tests {
             max_position_assets: 10,
             redemption_fee: DEFAULT_REDEMPTION_FEE,
             redemption_health: DEFAULT_REDEMPTION_HEALTH,
+            redemptions_paused: false,
             moet: Some(3),
         }
     }
