@@ -351,13 +351,6 @@ pub enum QueryMsg {
         liquidation_bonus: Decimal,
         repay_amount: Option<Uint128>,
     },
-    /// Everything a liquidator needs to price a liquidation in one query.
-    #[returns(LiquidationContextResponse)]
-    LiquidationContext {
-        position_id: u64,
-        debt_denom: String,
-        collateral_denom: String,
-    },
 }
 
 #[cw_serde]
@@ -485,21 +478,4 @@ pub struct RedeemablePositionsResponse {
 pub struct TopUpConsentResponse {
     /// MOET base units the source still consents to give the position.
     pub amount: Uint128,
-}
-
-#[cw_serde]
-pub struct LiquidationContextResponse {
-    pub liquidatable: bool,
-    pub liquidation_health_factor: Option<Decimal256>,
-    /// The position's debt in `debt_denom` (base units, rounded up).
-    pub debt_amount: Uint128,
-    pub debt_decimals: u8,
-    pub debt_price: Decimal,
-    /// The position's collateral in `collateral_denom` (base units, rounded down).
-    pub collateral_amount: Uint128,
-    pub collateral_decimals: u8,
-    pub collateral_price: Decimal,
-    pub dust_debt_value: Decimal,
-    pub max_close_factor: Decimal,
-    pub max_liquidation_bonus: Decimal,
 }

@@ -8,7 +8,7 @@ use super::*;
 use crate::contract::{migrate, CONTRACT_NAME, CONTRACT_VERSION};
 
 fn default_setup() -> Deps {
-    setup(MarketMock::new(MOET, worked_context()))
+    setup(MarketMock::new(MOET))
 }
 
 fn config(deps: &Deps) -> ConfigResponse {
@@ -66,11 +66,7 @@ fn instantiate_defaults_to_twenty_percent_close_factor_and_three_percent_bonus()
 
 #[test]
 fn instantiate_keeps_given_factors() {
-    let deps = setup_with(
-        MarketMock::new(MOET, worked_context()),
-        Some(dec("1")),
-        Some(dec("0")),
-    );
+    let deps = setup_with(MarketMock::new(MOET), Some(dec("1")), Some(dec("0")));
     let cfg = config(&deps);
     assert_eq!(cfg.close_factor, Decimal::one());
     assert_eq!(cfg.liquidation_bonus, Decimal::zero());
