@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stateful invariant fuzzing of the whole deployment (issue 7; docs/SECURITY.md).
+# Stateful invariant fuzzing of the whole deployment (docs/SECURITY.md).
 #
 # Usage: scripts/fuzz.sh OPS SEED [--json-every N] [--shrink-secs S] [--progress N]
 #        scripts/fuzz.sh --replay FILE [--verbose]

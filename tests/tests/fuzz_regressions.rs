@@ -1,4 +1,4 @@
-//! Market bugs found by the invariant fuzzer (tests/src/fuzz.rs), each pinned by the smallest
+//! Market bugs found by the invariant fuzzer (tests/src/fuzz/), each pinned by the smallest
 //! test that showed it.
 use cosmwasm_std::coins;
 use keel_tests::*;
