@@ -78,6 +78,7 @@ fn noop() -> Op {
     Op::Time {
         secs: 1,
         repush: true,
+        skip: None,
     }
 }
 

@@ -417,6 +417,10 @@ impl World {
                 };
                 self.suite.exec(&stranger, &o, &msg, &[])
             }
+            26 => return self.bad_forged_natives(id, pos, pool),
+            27 => return self.bad_zero_send(user, id, pos, asset),
+            28 => return self.bad_new_denom(before, id, pool, false),
+            29 => return self.bad_new_denom(before, id, pool, true),
             _ => self.suite.exec_market(
                 &from,
                 &MarketMsg::OpenPosition {
@@ -434,6 +438,151 @@ impl World {
                 &[coin(1_000_000, NATIVE_USD)],
             ),
         };
-        Exec::new(Class::Bad).with(res)
+        Exec::new(Class::Bad)
+            .with(res)
+            .by(&[user, STRANGER, OWNER, GUARDIAN])
+    }
+
+    /// The stranger sends native coins named `cw20:<MOET>` or `cw20:<TKA>` (not those tokens) to
+    /// open, deposit, repay or liquidate.
+    fn bad_forged_natives(&mut self, id: u64, pos: u16, pool: usize) -> Exec {
+        let (forged, forged_asset) = if pool.is_multiple_of(2) {
+            (self.forged[0].clone(), MOET)
+        } else {
+            (self.forged[1].clone(), 2)
+        };
+        let funds = [coin(1_000_000, forged.clone())];
+        let from = self.addr(STRANGER);
+        let res = match pos % 4 {
+            0 => self.suite.exec_market(
+                &from,
+                &MarketMsg::OpenPosition {
+                    automation: None,
+                    push_to_draw_down_sink: false,
+                },
+                &funds,
+            ),
+            1 => self.suite.exec_market(
+                &from,
+                &MarketMsg::Deposit {
+                    position_id: id,
+                    push_to_draw_down_sink: false,
+                },
+                &funds,
+            ),
+            2 => self
+                .suite
+                .exec_market(&from, &MarketMsg::Repay { position_id: id }, &funds),
+            _ => {
+                let liquidator = self.suite.liquidator.clone();
+                let msg = liq::ExecuteMsg::Liquidate {
+                    position_id: id,
+                    debt_denom: self.denom(forged_asset),
+                    collateral_denom: self.denom(0),
+                    min_collateral_out: None,
+                };
+                self.suite.exec(&from, &liquidator, &msg, &funds)
+            }
+        };
+        let mut e = Exec::new(Class::Bad).with(res).by(&[STRANGER]);
+        e.expect_err = Some("reserved prefix");
+        e
+    }
+
+    /// A cw20 `send` of 0 of TKA, TKB or MOET to every hook: open, deposit, repay, liquidate.
+    fn bad_zero_send(&mut self, user: usize, id: u64, pos: u16, asset: u8) -> Exec {
+        let token_asset = [2usize, 3, MOET][asset as usize % 3];
+        let token = self.assets[token_asset].token.clone().expect("cw20");
+        let (from, market) = (self.addr(user), self.suite.market.clone());
+        let res = match pos % 4 {
+            0 => self.suite.cw20_send(
+                &from,
+                &token,
+                &market,
+                0,
+                &MarketReceive::OpenPosition {
+                    automation: None,
+                    push_to_draw_down_sink: false,
+                },
+            ),
+            1 => self.suite.cw20_send(
+                &from,
+                &token,
+                &market,
+                0,
+                &MarketReceive::Deposit {
+                    position_id: id,
+                    push_to_draw_down_sink: false,
+                },
+            ),
+            2 => self.suite.cw20_send(
+                &from,
+                &token,
+                &market,
+                0,
+                &MarketReceive::Repay { position_id: id },
+            ),
+            _ => {
+                let liquidator = self.suite.liquidator.clone();
+                let msg = liq::ReceiveMsg::Liquidate {
+                    position_id: id,
+                    debt_denom: self.denom(token_asset),
+                    collateral_denom: self.denom(0),
+                    min_collateral_out: None,
+                };
+                self.suite.cw20_send(&from, &token, &liquidator, 0, &msg)
+            }
+        };
+        let mut e = Exec::new(Class::Bad).with(res).by(&[user]);
+        e.expect_err = Some("zero amount");
+        e
+    }
+
+    /// A deposit of a pool asset the position holds neither way: by someone else than the owner
+    /// (`unpriced: false`: refused whatever the price), or by the owner while that asset has no
+    /// valid price (`unpriced: true`). Skipped when no such asset or payer exists.
+    fn bad_new_denom(&mut self, before: &Snap, id: u64, pool: usize, unpriced: bool) -> Exec {
+        let (Some(p), Some(owner)) = (before.positions.get(&id), self.owner_of(before, id)) else {
+            return Exec::new(Class::Bad);
+        };
+        let Some(asset) = (0..N_POOL).map(|k| (pool + k) % N_POOL).find(|i| {
+            let aid = self.assets[*i].id;
+            World::scaled_coll(p, aid).is_zero()
+                && World::scaled_debt(p, aid).is_zero()
+                && (!unpriced || before.prices[*i].is_none())
+        }) else {
+            return Exec::new(Class::Bad);
+        };
+        let payer = if unpriced {
+            Some(owner)
+        } else {
+            (0..N_USERS)
+                .map(|k| (owner + 1 + k) % N_USERS)
+                .find(|u| *u != owner && self.wallet(before, *u, asset) > 0)
+        };
+        let Some(payer) = payer.filter(|u| self.wallet(before, *u, asset) > 0) else {
+            return Exec::new(Class::Bad);
+        };
+        let n = self.wallet(before, payer, asset).min(1_000_000);
+        let res = self.pay_market(
+            payer,
+            asset,
+            n,
+            &MarketMsg::Deposit {
+                position_id: id,
+                push_to_draw_down_sink: false,
+            },
+            &MarketReceive::Deposit {
+                position_id: id,
+                push_to_draw_down_sink: false,
+            },
+        );
+        let mut e = Exec::new(Class::Bad).with(res).by(&[payer]).on(id);
+        e.expect_err = Some(if unpriced {
+            "price unavailable"
+        } else {
+            "unauthorized"
+        });
+        e
     }
 }

@@ -7,6 +7,7 @@ use cosmwasm_std::{Decimal, Int256, Uint128, Uint256};
 use cw_multi_test::AppResponse;
 use keel_math::to_underlying_exact;
 
+use super::actors::drawn_down;
 use super::exec::{Class, Exec, Outcome};
 use super::ops::Op;
 use super::snapshot::Snap;
@@ -101,6 +102,14 @@ impl Checker<'_> {
             };
             self.check(!ok, "bad-input-fails", || err);
         }
+        if let (Some(needle), Outcome::Err(err)) = (e.expect_err, &e.outcome) {
+            let err = err.clone();
+            self.check(
+                err.to_lowercase().contains(needle),
+                "refused-with-the-documented-error",
+                || format!("expected an error saying {needle:?}, got: {err}"),
+            );
+        }
         if let (Class::Price, Outcome::Err(err)) = (&e.class, &e.outcome) {
             let err = err.clone();
             self.check(false, "valid-price-push-accepted", || err);
@@ -138,6 +147,16 @@ impl Checker<'_> {
             }
         }
         self.indices(b, a, bad_debt);
+        if !matches!(e.outcome, Outcome::Skipped) {
+            self.no_loss_without_consent(b, a, e);
+            let drawn = res.map(drawn_down).unwrap_or(false);
+            self.strangers_change_positions_only_as_allowed(b, a, e, drawn);
+            self.asset_limit(b, a);
+        }
+        if ok {
+            self.held_balances(b, a, e);
+        }
+        self.deviation_guard(a, e);
         if !matches!(e.class, Class::Time | Class::Price) {
             self.value_conservation(b, a, res, bad_debt);
             self.net_worth(b, a, e, res, bad_debt);
@@ -156,18 +175,27 @@ impl Checker<'_> {
                 }
             }
             Class::Liquidation {
-                pos, debt, coll, ..
+                pos,
+                debt,
+                coll,
+                rogue,
+                ..
             } => {
                 if let Some(r) = res {
                     self.w.stats.liquidations += 1;
-                    self.liquidation(b, a, *pos, *debt, *coll, r, bad_debt);
+                    let bonus = if *rogue {
+                        self.w.max_bonus
+                    } else {
+                        self.w.bonus
+                    };
+                    self.liquidation(b, a, (*pos, *debt, *coll), bonus, r, bad_debt);
                 }
             }
             _ => {}
         }
         let json_every = self.w.json_every;
         if json_every > 0 && self.step.is_multiple_of(json_every) {
-            self.json_interface(a);
+            self.json_interface(b, a, e);
         }
         self.w.stats.checks += self.checks;
         self.out
@@ -477,9 +505,18 @@ impl Checker<'_> {
         let mut exempt: BTreeSet<usize> = e.exempt.iter().copied().collect();
         exempt.insert(MARKET);
         if let Class::Liquidation {
-            pos, caller, debt, ..
+            pos,
+            caller,
+            debt,
+            rogue,
+            ..
         } = &e.class
         {
+            let bonus = if *rogue {
+                self.w.max_bonus
+            } else {
+                self.w.bonus
+            };
             let owner = self.w.owner_of(b, *pos);
             // The liquidator gains at most its bonus; with the owner (who pays the bonus, and
             // keeps what rounding takes from a tiny liquidation) nothing is gained.
@@ -492,7 +529,7 @@ impl Checker<'_> {
                 let allowed = if Some(*caller) == owner {
                     0.0
                 } else {
-                    v * self.w.bonus * (1.0 + 1e-6)
+                    v * bonus * (1.0 + 1e-6)
                 };
                 let (gain, abs) = deltas[*caller];
                 let caller = *caller;
@@ -616,14 +653,13 @@ impl Checker<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A liquidation of position `id` repaying `debt` for `coll`, paying at most `bonus`.
     pub(super) fn liquidation(
         &mut self,
         b: &Snap,
         a: &Snap,
-        id: u64,
-        debt: usize,
-        coll: usize,
+        (id, debt, coll): (u64, usize, usize),
+        bonus: f64,
         r: &AppResponse,
         bad_debt: bool,
     ) {
@@ -640,7 +676,7 @@ impl Checker<'_> {
         };
         let lt = dec_f64(b.q_assets[coll].params.liquidation_threshold);
         let bf = dec_f64(b.q_assets[debt].params.borrow_factor);
-        let underwater = (1.0 + self.w.bonus) * lt / bf;
+        let underwater = (1.0 + bonus) * lt / bf;
         // Rounding of the amounts moved (a few base units) may move a small debt's LHF a bit.
         let owed_units = self.w.debt_amount(b, id, debt).max(1) as f64;
         let slack = REL + 4.0 / owed_units;
@@ -668,12 +704,16 @@ impl Checker<'_> {
         let px = self.w.value_prices(b);
         let dp = px[debt] / 10f64.powi(self.w.assets[debt].decimals as i32);
         let cp = px[coll] / 10f64.powi(self.w.assets[coll].decimals as i32);
-        // Within the close factor, or what is left is dust (then any repay is allowed).
-        let left_value = (owed - repaid).max(0.0) * dp;
-        let ok =
-            repaid <= owed * self.w.close_factor + 1.0 || left_value < self.w.dust * (1.0 + 1e-6);
+        // Within the close factor, or a close-factor repay would itself leave dust (then any
+        // repay is allowed). What the repay itself leaves does not matter.
+        let cf = self.w.close_factor;
+        let left_after_cf = (owed - (owed * cf).floor()).max(0.0) * dp;
+        let ok = repaid <= owed * cf + 1.0 || left_after_cf < self.w.dust * (1.0 + 1e-6);
         self.check(ok, "close-factor-respected", || {
-            format!("position {id}: repaid {repaid} of {owed}")
+            format!(
+                "position {id}: repaid {repaid} of {owed} (close factor {cf}; a close-factor \
+                 repay leaves {left_after_cf} MOET of value)"
+            )
         });
         let ok = seized * cp <= repaid * dp * (1.0 + self.w.max_bonus) * (1.0 + 1e-9) + 1e-12;
         self.check(ok, "bonus-respected", || {

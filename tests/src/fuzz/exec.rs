@@ -33,11 +33,14 @@ pub(super) enum Class {
     User {
         lowering: Option<u64>,
     },
+    /// A liquidation of `pos` by `caller`; `rogue`: `seize` called by a faulty liquidator (the
+    /// bot), bounded only by the market's own re-checks (`max_liquidation_bonus`).
     Liquidation {
         pos: u64,
         debt: usize,
         coll: usize,
         caller: usize,
+        rogue: bool,
     },
     Rebalance {
         pos: u64,
@@ -61,6 +64,15 @@ pub(super) struct Exec {
     pub(super) pushed: Option<u64>,
     /// A borrow of at most `max_borrow.at_floor` by the owner: must not fail the floor.
     pub(super) within_floor: bool,
+    /// The accounts that sent a message (or a cw20 `send`) in this operation: no other account
+    /// may lose tokens, but a consenting top-up source within its consent.
+    pub(super) actors: Vec<usize>,
+    /// The position the operation is about: no other position may change.
+    pub(super) target: Option<u64>,
+    /// Each `push_prices` sent, in order: the feeder's account and the response.
+    pub(super) pushes: Vec<(usize, AppResponse)>,
+    /// Bad input refused with an error that must say this.
+    pub(super) expect_err: Option<&'static str>,
 }
 
 impl Exec {
@@ -73,7 +85,29 @@ impl Exec {
             exempt: vec![],
             pushed: None,
             within_floor: false,
+            actors: vec![],
+            target: None,
+            pushes: vec![],
+            expect_err: None,
         }
+    }
+
+    /// The response of a successful operation.
+    pub(super) fn response(&self) -> Option<&AppResponse> {
+        match &self.outcome {
+            Outcome::Ok(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(super) fn by(mut self, actors: &[usize]) -> Self {
+        self.actors = actors.to_vec();
+        self
+    }
+
+    pub(super) fn on(mut self, target: u64) -> Self {
+        self.target = Some(target);
+        self
     }
 
     pub(super) fn with(mut self, res: anyhow::Result<AppResponse>) -> Self {
@@ -137,6 +171,7 @@ impl World {
                 2 => Some(bounds("1.05", "1.2", "1.4")),
                 3 => Some(bounds("1.3", "1.6", "2")),
                 4 => Some(bounds("1.5", "1.3", "1.1")),
+                5 => Some(bounds("1000", "100000", "1000000")),
                 _ => None,
             },
             self_repay: spec.self_repay,
@@ -155,6 +190,82 @@ impl World {
             }
         }
         out
+    }
+
+    /// `current` moved by `bps` basis points, reflected at 1/8 and 8 times the initial price.
+    fn moved(&self, i: usize, current: Decimal, bps: i32) -> Decimal {
+        let init = self.assets[i].init_price;
+        let mut factor = Decimal::from_ratio(10_000u128 + bps.unsigned_abs() as u128, 10_000u128);
+        let up = bps >= 0;
+        let mut next = if up {
+            current * factor
+        } else {
+            current / factor
+        };
+        let (lo, hi) = (
+            init / Decimal::from_ratio(8u128, 1u128),
+            init * Decimal::from_ratio(8u128, 1u128),
+        );
+        if next > hi || next < lo {
+            // Reflect at the bounds.
+            factor = factor.max(Decimal::one());
+            next = if up {
+                current / factor
+            } else {
+                current * factor
+            };
+        }
+        next.max(Decimal::from_ratio(1u128, 1_000_000u128))
+    }
+
+    /// One `push_prices` by feeder account `feeder` of `(pool asset, price)` entries, in
+    /// order; a successful one is recorded in `pushes` for the deviation guard's check.
+    fn push_prices(
+        &mut self,
+        feeder: usize,
+        entries: &[(usize, Decimal)],
+        pushes: &mut Vec<(usize, AppResponse)>,
+    ) -> anyhow::Result<AppResponse> {
+        let msg = oracle::ExecuteMsg::PushPrices {
+            prices: entries
+                .iter()
+                .map(|(i, price)| oracle::PriceInput {
+                    denom: self.denom(*i),
+                    price: *price,
+                })
+                .collect(),
+        };
+        let (from, o) = (self.addr(feeder), self.suite.oracle.clone());
+        let res = self.suite.exec(&from, &o, &msg, &[]);
+        if let Ok(r) = &res {
+            pushes.push((feeder, r.clone()));
+        }
+        res
+    }
+
+    /// A new block began: each pool asset's reference is its accepted price if still fresh
+    /// (none otherwise: the first price accepted in the block becomes it), and pushes older
+    /// than `max_age` can no longer be confirmed.
+    fn new_block(&mut self) {
+        let now = self.suite.now();
+        for i in 0..N_POOL {
+            let answer: Option<oracle::PriceResponse> = self
+                .suite
+                .query(
+                    &self.suite.oracle,
+                    &oracle::QueryMsg::Price {
+                        denom: self.denom(i),
+                    },
+                )
+                .ok();
+            self.guard.reference[i] = answer
+                .filter(|a| now.saturating_sub(a.updated_at) <= self.guard.max_age)
+                .map(|a| a.price);
+        }
+        let max_age = self.guard.max_age;
+        self.guard
+            .waiting
+            .retain(|w| now.saturating_sub(w.3) <= max_age);
     }
 
     pub(super) fn exec(&mut self, op: &Op, before: &Snap) -> Exec {
@@ -235,12 +346,17 @@ impl World {
                         &funds,
                     )
                 };
+                let mut ok_open = false;
                 if let Ok(r) = &res {
                     if let Ok(id) = position_id_of(r) {
                         self.positions.push(id);
+                        ok_open = true;
                     }
                 }
-                let mut e = Exec::new(Class::User { lowering: None }).with(res);
+                let mut e = Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[user]);
+                e.target = self.positions.last().copied().filter(|_| ok_open);
                 e.links = vec![links];
                 if push {
                     e.pushed = self.positions.last().copied();
@@ -276,7 +392,10 @@ impl World {
                         push_to_draw_down_sink: push,
                     },
                 );
-                let mut e = Exec::new(Class::User { lowering: None }).with(res);
+                let mut e = Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[sender])
+                    .on(id);
                 let mut group = vec![sender];
                 group.extend(self.owner_of(before, id));
                 group.extend(self.automation_links(before, id));
@@ -315,7 +434,10 @@ impl World {
                 };
                 let from = self.addr(sender);
                 let res = self.suite.exec_market(&from, &msg, &[]);
-                let mut e = Exec::new(Class::User { lowering: Some(id) }).with(res);
+                let mut e = Exec::new(Class::User { lowering: Some(id) })
+                    .with(res)
+                    .by(&[sender])
+                    .on(id);
                 let mut group = vec![sender];
                 group.extend(recipient);
                 group.extend(self.owner_of(before, id));
@@ -370,7 +492,10 @@ impl World {
                 };
                 let from = self.addr(sender);
                 let res = self.suite.exec_market(&from, &msg, &[]);
-                let mut e = Exec::new(Class::User { lowering: Some(id) }).with(res);
+                let mut e = Exec::new(Class::User { lowering: Some(id) })
+                    .with(res)
+                    .by(&[sender])
+                    .on(id);
                 let mut group = vec![sender];
                 group.extend(recipient);
                 group.extend(self.owner_of(before, id));
@@ -408,7 +533,10 @@ impl World {
                     &MarketMsg::Repay { position_id: id },
                     &MarketReceive::Repay { position_id: id },
                 );
-                let mut e = Exec::new(Class::User { lowering: None }).with(res);
+                let mut e = Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[payer])
+                    .on(id);
                 let mut group = vec![payer];
                 group.extend(self.owner_of(before, id));
                 group.extend(self.automation_links(before, id));
@@ -435,7 +563,10 @@ impl World {
                     },
                     &[],
                 );
-                let mut e = Exec::new(Class::User { lowering: None }).with(res);
+                let mut e = Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[sender])
+                    .on(id);
                 let mut group = vec![sender, owner];
                 group.extend(self.automation_links(before, id));
                 e.links = vec![group];
@@ -449,7 +580,10 @@ impl World {
                 let res =
                     self.suite
                         .exec_market(&keeper, &MarketMsg::Rebalance { position_id: id }, &[]);
-                let mut e = Exec::new(Class::Rebalance { pos: id }).with(res);
+                let mut e = Exec::new(Class::Rebalance { pos: id })
+                    .with(res)
+                    .by(&[KEEPER])
+                    .on(id);
                 let mut group = vec![];
                 group.extend(self.owner_of(before, id));
                 group.extend(self.automation_links(before, id));
@@ -478,7 +612,9 @@ impl World {
                 };
                 let (from, token) = (self.addr(user), self.suite.moet.clone());
                 let res = self.suite.exec(&from, &token, &msg, &[]);
-                Exec::new(Class::User { lowering: None }).with(res)
+                Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[user])
             }
             Op::Liquidate {
                 caller,
@@ -499,50 +635,65 @@ impl World {
                     .as_ref()
                     .map(|p| p.price)
                     .unwrap_or(self.last_px[i]);
-                let init = self.assets[i].init_price;
-                let mut factor =
-                    Decimal::from_ratio(10_000u128 + bps.unsigned_abs() as u128, 10_000u128);
-                let up = bps >= 0;
-                let mut next = if up {
-                    current * factor
-                } else {
-                    current / factor
-                };
-                let (lo, hi) = (
-                    init / Decimal::from_ratio(8u128, 1u128),
-                    init * Decimal::from_ratio(8u128, 1u128),
-                );
-                if next > hi || next < lo {
-                    // Reflect at the bounds.
-                    factor = factor.max(Decimal::one());
-                    next = if up {
-                        current / factor
-                    } else {
-                        current * factor
-                    };
-                }
-                let next = next.max(Decimal::from_ratio(1u128, 1_000_000u128));
-                let msg = oracle::ExecuteMsg::PushPrices {
-                    prices: vec![oracle::PriceInput {
-                        denom: self.denom(i),
-                        price: next,
-                    }],
-                };
-                let o = self.suite.oracle.clone();
-                let f0 = self.suite.feeders[0].clone();
-                let mut res = self.suite.exec(&f0, &o, &msg, &[]);
+                let next = self.moved(i, current, bps);
+                let mut pushes = vec![];
+                let mut res = self.push_prices(FEEDER0, &[(i, next)], &mut pushes);
                 if confirm && res.is_ok() {
-                    let f1 = self.suite.feeders[1].clone();
-                    res = self.suite.exec(&f1, &o, &msg, &[]);
+                    res = self.push_prices(FEEDER1, &[(i, next)], &mut pushes);
                 }
                 if res.is_ok() {
                     self.last_px[i] = next;
                 }
-                let mut e = Exec::new(Class::Price).with(res);
+                let mut e = Exec::new(Class::Price).with(res).by(&[FEEDER0, FEEDER1]);
                 e.multi = confirm;
+                e.pushes = pushes;
                 e
             }
-            Op::Time { secs, repush } => {
+            Op::PriceWalk {
+                asset,
+                feeder,
+                steps,
+                batch,
+            } => {
+                let i = asset as usize % N_POOL;
+                let feeder = if feeder % 2 == 0 { FEEDER0 } else { FEEDER1 };
+                let mut price = before.prices[i]
+                    .as_ref()
+                    .map(|p| p.price)
+                    .unwrap_or(self.last_px[i]);
+                let mut walk = vec![];
+                for bps in steps.iter().take(8) {
+                    price = self.moved(i, price, *bps as i32);
+                    walk.push((i, price));
+                }
+                if walk.is_empty() {
+                    return Exec::new(Class::Price);
+                }
+                let mut pushes = vec![];
+                let mut res: anyhow::Result<AppResponse> = Ok(AppResponse::default());
+                if batch {
+                    // The walk in one message, another denom's price in between.
+                    let other = (i + 1) % N_POOL;
+                    let keep = before.prices[other]
+                        .as_ref()
+                        .map(|p| p.price)
+                        .unwrap_or(self.last_px[other]);
+                    let mut entries = walk.clone();
+                    entries.insert(1, (other, keep));
+                    res = self.push_prices(feeder, &entries, &mut pushes);
+                } else {
+                    for entry in &walk {
+                        if res.is_ok() {
+                            res = self.push_prices(feeder, &[*entry], &mut pushes);
+                        }
+                    }
+                }
+                let mut e = Exec::new(Class::Price).with(res).by(&[feeder]);
+                e.multi = !batch;
+                e.pushes = pushes;
+                e
+            }
+            Op::Time { secs, repush, skip } => {
                 let accepted: Vec<Decimal> = (0..N_POOL)
                     .map(|i| {
                         before.prices[i]
@@ -552,25 +703,24 @@ impl World {
                     })
                     .collect();
                 self.suite.advance(secs);
+                self.new_block();
                 let mut res: anyhow::Result<AppResponse> = Ok(AppResponse::default());
+                let mut pushes = vec![];
                 if repush {
-                    let msg = oracle::ExecuteMsg::PushPrices {
-                        prices: (0..N_POOL)
-                            .map(|i| oracle::PriceInput {
-                                denom: self.denom(i),
-                                price: accepted[i],
-                            })
-                            .collect(),
-                    };
-                    let o = self.suite.oracle.clone();
-                    for f in self.suite.feeders.clone() {
+                    let skip = skip.map(|k| k as usize % N_POOL);
+                    let entries: Vec<(usize, Decimal)> = (0..N_POOL)
+                        .filter(|i| Some(*i) != skip)
+                        .map(|i| (i, accepted[i]))
+                        .collect();
+                    for f in [FEEDER0, FEEDER1] {
                         if res.is_ok() {
-                            res = self.suite.exec(&f, &o, &msg, &[]);
+                            res = self.push_prices(f, &entries, &mut pushes);
                         }
                     }
                 }
-                let mut e = Exec::new(Class::Time).with(res);
+                let mut e = Exec::new(Class::Time).with(res).by(&[FEEDER0, FEEDER1]);
                 e.multi = true;
+                e.pushes = pushes;
                 e
             }
             Op::WithdrawReserves {
@@ -593,7 +743,7 @@ impl World {
                     },
                     &[],
                 );
-                let mut e = Exec::new(Class::Admin).with(res);
+                let mut e = Exec::new(Class::Admin).with(res).by(&[sender]);
                 e.exempt = vec![OWNER];
                 e
             }
@@ -625,7 +775,9 @@ impl World {
                 if res.is_ok() {
                     self.donated[i] += n;
                 }
-                Exec::new(Class::User { lowering: None }).with(res)
+                Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[user])
             }
             Op::Guardian {
                 asset,
@@ -649,7 +801,7 @@ impl World {
                     },
                     &[],
                 );
-                Exec::new(Class::Admin).with(res)
+                Exec::new(Class::Admin).with(res).by(&[GUARDIAN])
             }
             Op::OwnerEnable { asset } => {
                 let i = asset as usize % N_ASSETS;
@@ -665,7 +817,7 @@ impl World {
                     },
                     &[],
                 );
-                Exec::new(Class::Admin).with(res)
+                Exec::new(Class::Admin).with(res).by(&[OWNER])
             }
             Op::OwnerParams { asset, variant, up } => {
                 let i = asset as usize % N_ASSETS;
@@ -728,8 +880,73 @@ impl World {
                     },
                     &[],
                 );
-                Exec::new(Class::Admin).with(res)
+                Exec::new(Class::Admin).with(res).by(&[OWNER])
             }
+            Op::AllowTopUp { user, pos, amount } => {
+                let Some(id) = self.pos_id(pos) else {
+                    return Exec::new(Class::User { lowering: None });
+                };
+                let user = self.user(user);
+                let n = amount.of(self.wallet(before, user, MOET));
+                let from = self.addr(user);
+                let res = self.suite.exec_market(
+                    &from,
+                    &MarketMsg::AllowTopUp {
+                        position_id: id,
+                        amount: Uint128::new(n),
+                    },
+                    &[],
+                );
+                if res.is_ok() {
+                    self.consent.insert((id, user), n);
+                }
+                Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[user])
+                    .on(id)
+            }
+            Op::DisallowTopUp { user, pos } => {
+                let Some(id) = self.pos_id(pos) else {
+                    return Exec::new(Class::User { lowering: None });
+                };
+                let user = self.user(user);
+                let from = self.addr(user);
+                let res = self.suite.exec_market(
+                    &from,
+                    &MarketMsg::DisallowTopUp { position_id: id },
+                    &[],
+                );
+                if res.is_ok() {
+                    self.consent.insert((id, user), 0);
+                }
+                Exec::new(Class::User { lowering: None })
+                    .with(res)
+                    .by(&[user])
+                    .on(id)
+            }
+            Op::AssetLimit { max } => {
+                let max = 1 + max as u32 % 4;
+                let from = self.addr(OWNER);
+                let res = self.suite.exec_market(
+                    &from,
+                    &MarketMsg::UpdateConfig(keel_types::market::ConfigUpdate {
+                        max_position_assets: Some(max),
+                        ..Default::default()
+                    }),
+                    &[],
+                );
+                if res.is_ok() {
+                    self.max_assets = max;
+                }
+                Exec::new(Class::Admin).with(res).by(&[OWNER])
+            }
+            Op::RogueSeize {
+                pos,
+                pick,
+                repay,
+                bonus,
+                cw20,
+            } => self.exec_rogue_seize(before, pos, pick, repay, bonus, cw20),
             Op::Bad {
                 kind,
                 who,
@@ -739,38 +956,32 @@ impl World {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn exec_liquidate(
-        &mut self,
+    /// The position a liquidation goes for (`pos`, else one that is liquidatable now, picked
+    /// by `pick`; sometimes a healthy one), its debt and collateral asset (`None`: the largest by
+    /// value).
+    fn liquidation_target(
+        &self,
         before: &Snap,
-        caller: Who,
         pos: Option<u16>,
         pick: u16,
         debt: Option<u8>,
         coll: Option<u8>,
-        amount: Amt,
-        cw20: bool,
-    ) -> Exec {
+    ) -> Option<(u64, usize, usize)> {
         let id = match pos {
             Some(slot) => self.pos_id(slot),
             None => {
                 let l = self.liquidatable(before);
                 if l.is_empty() {
                     if !pick.is_multiple_of(4) {
-                        return Exec::new(Class::Bad);
+                        return None;
                     }
                     self.pos_id(pick)
                 } else {
                     Some(l[pick as usize % l.len()])
                 }
             }
-        };
-        let Some(id) = id else {
-            return Exec::new(Class::Bad);
-        };
-        let Some(p) = before.positions.get(&id) else {
-            return Exec::new(Class::Bad);
-        };
+        }?;
+        let p = before.positions.get(&id)?;
         let px = self.value_prices(before);
         let largest = |list: &[keel_market::state::Balance], up: bool| -> usize {
             let mut best = (0usize, -1.0f64);
@@ -795,6 +1006,118 @@ impl World {
         let coll_i = coll
             .map(|c| c as usize % N_POOL)
             .unwrap_or_else(|| largest(&p.collateral, false));
+        Some((id, debt_i, coll_i))
+    }
+
+    /// `Op::RogueSeize`: the bot, made the market's liquidator for one message, calls `seize`
+    /// itself; the owner then restores the liquidator contract. A refused `seize` leaves
+    /// everything as it was (the config is restored byte for byte).
+    pub(super) fn exec_rogue_seize(
+        &mut self,
+        before: &Snap,
+        pos: Option<u16>,
+        pick: u16,
+        repay: Amt,
+        bonus: u16,
+        cw20: bool,
+    ) -> Exec {
+        let Some((id, debt_i, coll_i)) = self.liquidation_target(before, pos, pick, None, None)
+        else {
+            return Exec::new(Class::Bad);
+        };
+        let owed = self.debt_amount(before, id, debt_i);
+        let n = repay.of(owed).min(self.wallet(before, BOT, debt_i)).max(1);
+        // Collateral worth the repay plus `bonus` per-mille of the largest bonus allowed.
+        let px = self.value_prices(before);
+        let (dd, cd) = (
+            self.assets[debt_i].decimals as i32,
+            self.assets[coll_i].decimals as i32,
+        );
+        let value = n as f64 / 10f64.powi(dd) * px[debt_i];
+        let with_bonus = value * (1.0 + self.max_bonus * bonus as f64 / 1000.0);
+        let seize = ((with_bonus / px[coll_i] * 10f64.powi(cd)).floor() as u128)
+            .min(self.coll_amount(before, id, coll_i))
+            .max(1);
+        let (owner, bot, market) = (self.addr(OWNER), self.addr(BOT), self.suite.market.clone());
+        let liquidator = self.suite.liquidator.clone();
+        let set_liquidator = |s: &mut crate::Suite, to: &Addr| {
+            s.exec_market(
+                &owner,
+                &MarketMsg::UpdateConfig(keel_types::market::ConfigUpdate {
+                    liquidator: Some(to.to_string()),
+                    ..Default::default()
+                }),
+                &[],
+            )
+        };
+        if let Err(e) = set_liquidator(&mut self.suite, &bot) {
+            return Exec::new(Class::Admin).with(Err(e)).by(&[OWNER]);
+        }
+        let (debt_denom, coll_denom) = (self.denom(debt_i), self.denom(coll_i));
+        let res = match (&self.assets[debt_i].token, cw20) {
+            (Some(token), _) => {
+                let token = token.clone();
+                self.suite.cw20_send(
+                    &bot,
+                    &token,
+                    &market,
+                    n,
+                    &MarketReceive::Seize {
+                        position_id: id,
+                        debt_denom,
+                        repay_amount: Uint128::new(n),
+                        collateral_denom: coll_denom,
+                        collateral_amount: Uint128::new(seize),
+                        recipient: bot.to_string(),
+                    },
+                )
+            }
+            (None, _) => self.suite.exec_market(
+                &bot,
+                &MarketMsg::Seize {
+                    position_id: id,
+                    debt_denom: debt_denom.clone(),
+                    repay_amount: Uint128::new(n),
+                    collateral_denom: coll_denom,
+                    collateral_amount: Uint128::new(seize),
+                    recipient: bot.to_string(),
+                },
+                &[coin(n, debt_denom)],
+            ),
+        };
+        let restored = set_liquidator(&mut self.suite, &liquidator);
+        let res = match restored {
+            Ok(_) => res,
+            Err(e) => Err(e.context("restoring the liquidator")),
+        };
+        Exec::new(Class::Liquidation {
+            pos: id,
+            debt: debt_i,
+            coll: coll_i,
+            caller: BOT,
+            rogue: true,
+        })
+        .with(res)
+        .by(&[BOT, OWNER])
+        .on(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn exec_liquidate(
+        &mut self,
+        before: &Snap,
+        caller: Who,
+        pos: Option<u16>,
+        pick: u16,
+        debt: Option<u8>,
+        coll: Option<u8>,
+        amount: Amt,
+        cw20: bool,
+    ) -> Exec {
+        let Some((id, debt_i, coll_i)) = self.liquidation_target(before, pos, pick, debt, coll)
+        else {
+            return Exec::new(Class::Bad);
+        };
         let caller_acct = self.who(before, caller, id);
         let owed = self.debt_amount(before, id, debt_i);
         let n = amount
@@ -834,7 +1157,10 @@ impl World {
             debt: debt_i,
             coll: coll_i,
             caller: caller_acct,
+            rogue: false,
         })
         .with(res)
+        .by(&[caller_acct])
+        .on(id)
     }
 }

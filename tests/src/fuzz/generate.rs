@@ -95,6 +95,8 @@ fn gen_auto(r: &mut Rng) -> AutoSpec {
         },
         health: if r.chance(30) {
             4
+        } else if r.chance(100) {
+            5
         } else if r.chance(400) {
             0
         } else {
@@ -107,7 +109,7 @@ fn gen_auto(r: &mut Rng) -> AutoSpec {
 /// One random operation.
 pub fn gen_op(r: &mut Rng) -> Op {
     let pos = r.below(u16::MAX as u64 + 1) as u16;
-    let w = r.below(1000);
+    let w = r.below(1100);
     match w {
         0..=54 => {
             let mut deposits = vec![(r.below(4) as u8, gen_amt(r, 250))];
@@ -136,7 +138,13 @@ pub fn gen_op(r: &mut Rng) -> Op {
             who: gen_who_owner(r),
             pos,
             asset: r.below(4) as u8,
-            amount: gen_amt(r, 1100),
+            // Exactly what the position holds (as the `position` query shows it) often: at a
+            // supply index above 1 that leaves a sub-unit remainder of the scaled balance.
+            amount: if r.chance(150) {
+                Amt::Permille(1000)
+            } else {
+                gen_amt(r, 1100)
+            },
             recipient: if r.chance(150) {
                 Some(r.below(5) as u8)
             } else {
@@ -230,6 +238,11 @@ pub fn gen_op(r: &mut Rng) -> Op {
                 _ => r.range(86_401, 864_000),
             },
             repush: r.chance(880),
+            skip: if r.chance(250) {
+                Some(r.below(4) as u8)
+            } else {
+                None
+            },
         },
         870..=884 => Op::WithdrawReserves {
             by_owner: r.chance(850),
@@ -253,6 +266,53 @@ pub fn gen_op(r: &mut Rng) -> Op {
             asset: r.below(5) as u8,
             variant: r.below(5) as u8,
             up: r.chance(500),
+        },
+        1000..=1029 => Op::AllowTopUp {
+            user: gen_user(r),
+            pos,
+            amount: match r.below(10) {
+                0..=5 => Amt::Permille(r.log_range(1, 1000) as u32),
+                6..=7 => Amt::Raw(r.log_range(1, 100_000_000) as u128),
+                8 => Amt::Raw(0),
+                _ => Amt::All,
+            },
+        },
+        1030..=1039 => Op::DisallowTopUp {
+            user: gen_user(r),
+            pos,
+        },
+        1040..=1064 => {
+            let up = r.chance(500);
+            let n = r.range(2, 5);
+            Op::PriceWalk {
+                asset: r.below(4) as u8,
+                feeder: r.below(2) as u8,
+                steps: (0..n)
+                    .map(|_| {
+                        let size = r.range(300, 950) as i16;
+                        if up == r.chance(850) {
+                            size
+                        } else {
+                            -size
+                        }
+                    })
+                    .collect(),
+                batch: r.chance(500),
+            }
+        }
+        1065..=1069 => Op::AssetLimit {
+            max: r.below(4) as u8,
+        },
+        1070..=1084 => Op::RogueSeize {
+            pos: if r.chance(800) { None } else { Some(pos) },
+            pick: r.below(1000) as u16,
+            repay: match r.below(10) {
+                0..=3 => Amt::Permille(r.range(400, 1000) as u32),
+                4..=6 => Amt::Permille(r.range(990, 1000) as u32),
+                _ => Amt::Permille(r.range(50, 500) as u32),
+            },
+            bonus: r.range(0, 1200) as u16,
+            cw20: r.chance(500),
         },
         _ => Op::Bad {
             kind: r.below(BAD_KINDS.len() as u64) as u8,

@@ -2,17 +2,21 @@
 //! `assets` answer what the stored books say.
 use std::collections::BTreeSet;
 
+use cosmwasm_std::Decimal256;
 use keel_math::{to_underlying_down, to_underlying_up};
+use keel_types::liquidator as liq;
 use keel_types::market::{LiquidatablePositionsResponse, PositionResponse, QueryMsg as MQ};
 
 use super::checker::Checker;
+use super::exec::{Class, Exec};
+use super::ops::Op;
 use super::snapshot::Snap;
-use super::util::d256_f64;
-use super::world::{World, N_ASSETS};
+use super::util::{d256_f64, events_attr};
+use super::world::{World, N_ASSETS, N_POOL};
 
 impl Checker<'_> {
-    /// The JSON interface agrees with the raw storage.
-    pub(super) fn json_interface(&mut self, a: &Snap) {
+    /// The JSON interface agrees with the raw storage, and the queries with each other.
+    pub(super) fn json_interface(&mut self, b: &Snap, a: &Snap, e: &Exec) {
         // `liquidatable_positions` lists exactly the positions with LHF < 1 (borderline ones,
         // within rounding, and self-repaying ones, shown after their pending self-repay,
         // aside).
@@ -27,7 +31,8 @@ impl Checker<'_> {
         self.check(listed.is_some(), "queries-never-fail", || {
             "liquidatable_positions failed".to_string()
         });
-        if let Some(listed) = listed {
+        if let Some(listed) = &listed {
+            self.queries_as_of_now(b, a, e, listed);
             let ids: BTreeSet<u64> = listed.positions.iter().map(|p| p.position_id).collect();
             for (id, p) in &a.positions {
                 if p.automation.as_ref().is_some_and(|x| x.self_repay) {
@@ -64,27 +69,7 @@ impl Checker<'_> {
                 }
             }
         }
-        let mut all: Vec<PositionResponse> = vec![];
-        let mut start = None;
-        loop {
-            let page: Vec<PositionResponse> = match self.w.suite.query_market(&MQ::Positions {
-                owner: None,
-                start_after: start,
-                limit: Some(100),
-            }) {
-                Ok(p) => p,
-                Err(err) => {
-                    self.check(false, "queries-never-fail", || format!("positions: {err}"));
-                    return;
-                }
-            };
-            let n = page.len();
-            start = page.last().map(|p| p.position_id);
-            all.extend(page);
-            if n < 100 {
-                break;
-            }
-        }
+        let all: Vec<&PositionResponse> = a.q_positions.values().collect();
         self.check(
             all.len() == a.positions.len(),
             "json-matches-storage",
@@ -190,6 +175,147 @@ impl Checker<'_> {
                     format!("{}: total_supply {} vs {}", q.denom, q.total_supply, ts)
                 });
             }
+        }
+    }
+
+    /// Every query reports a position as of now, as the next touch will leave it (pending
+    /// self-repay applied): `liquidatable_positions` lists exactly the positions whose `positions`
+    /// entry has LHF < 1; `position` answers what `positions` lists; the liquidator's `quote`
+    /// agrees; and a touch in the same block that changes nothing else leaves the debt that
+    /// `position` showed just before it.
+    fn queries_as_of_now(
+        &mut self,
+        b: &Snap,
+        a: &Snap,
+        e: &Exec,
+        listed: &LiquidatablePositionsResponse,
+    ) {
+        let lhf = |r: &PositionResponse| -> Option<bool> {
+            let h = r.health.as_ref()?;
+            Some(
+                h.liquidation_health_factor
+                    .is_some_and(|l| l < Decimal256::one()),
+            )
+        };
+        let ids: BTreeSet<u64> = listed.positions.iter().map(|p| p.position_id).collect();
+        for (id, r) in &a.q_positions {
+            if let Some(liquidatable) = lhf(r) {
+                let id = *id;
+                self.check(
+                    ids.contains(&id) == liquidatable,
+                    "queries-report-as-of-now",
+                    || {
+                        format!(
+                            "position {id}: positions shows LHF {:?}, liquidatable_positions lists \
+                             it: {}",
+                            r.health.as_ref().map(|h| h.liquidation_health_factor),
+                            ids.contains(&id)
+                        )
+                    },
+                );
+            }
+        }
+        // `position` for the operation's position and one more in turn.
+        let mut probe: Vec<u64> = e.target.into_iter().collect();
+        if !a.q_positions.is_empty() {
+            let k = self.step % a.q_positions.len();
+            probe.extend(a.q_positions.keys().nth(k).copied());
+        }
+        for id in probe {
+            let Some(listed) = a.q_positions.get(&id) else {
+                continue;
+            };
+            let one: Option<PositionResponse> = self
+                .w
+                .suite
+                .query_market(&MQ::Position { position_id: id })
+                .ok();
+            self.check(
+                one.as_ref() == Some(listed),
+                "queries-report-as-of-now",
+                || format!("position {id}: position answers {one:?}, positions lists {listed:?}"),
+            );
+        }
+        // The liquidator's quote for the operation's position.
+        if let Some(id) = e.target {
+            if let Some(r) = a.q_positions.get(&id) {
+                let liquidatable = lhf(r);
+                let debt = r.debt.first().map(|x| x.denom.clone());
+                let coll = r
+                    .collateral
+                    .iter()
+                    .find(|c| self.w.assets[..N_POOL].iter().any(|x| x.denom == c.denom))
+                    .map(|x| x.denom.clone());
+                if let (Some(liquidatable), Some(debt), Some(coll)) = (liquidatable, debt, coll) {
+                    let liquidator = self.w.suite.liquidator.clone();
+                    let quote: Option<liq::QuoteResponse> = self
+                        .w
+                        .suite
+                        .query(
+                            &liquidator,
+                            &liq::QueryMsg::Quote {
+                                position_id: id,
+                                debt_denom: debt,
+                                collateral_denom: coll,
+                                repay_amount: None,
+                            },
+                        )
+                        .ok();
+                    if let Some(q) = quote {
+                        self.check(
+                            q.liquidatable == liquidatable,
+                            "queries-report-as-of-now",
+                            || {
+                                format!(
+                                    "position {id}: quote says liquidatable {}, position {}",
+                                    q.liquidatable, liquidatable
+                                )
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        // A touch that changes nothing else, in the same block: a rebalance that neither tops up
+        // nor draws down, or a deposit without a push, leaves the debt `position` showed.
+        let (Some(id), Some(r)) = (e.target, e.response()) else {
+            return;
+        };
+        if a.now != b.now {
+            return;
+        }
+        let plain = match (self.op, &e.class) {
+            (Op::Rebalance { .. }, Class::Rebalance { .. }) => {
+                events_attr(r, "topped_up").is_empty()
+                    && !super::actors::drawn_down(r)
+                    && !super::util::has_event(r, "bad_debt")
+            }
+            (Op::Deposit { push: false, .. }, _) => true,
+            _ => false,
+        };
+        if !plain {
+            return;
+        }
+        let (Some(shown), Some(now)) = (b.q_positions.get(&id), a.q_positions.get(&id)) else {
+            return;
+        };
+        self.check(shown.debt == now.debt, "query-shows-the-next-touch", || {
+            format!(
+                "position {id}: debt {:?} shown before the touch, {:?} after it",
+                shown.debt, now.debt
+            )
+        });
+        if matches!(self.op, Op::Rebalance { .. }) {
+            self.check(
+                shown.collateral == now.collateral,
+                "query-shows-the-next-touch",
+                || {
+                    format!(
+                        "position {id}: collateral {:?} shown before the touch, {:?} after it",
+                        shown.collateral, now.collateral
+                    )
+                },
+            );
         }
     }
 }

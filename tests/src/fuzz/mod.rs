@@ -54,10 +54,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+mod actors;
 mod bad;
 mod checker;
 mod exec;
 pub mod generate;
+mod guard;
 mod interface;
 pub mod ops;
 pub mod shrink;
@@ -89,6 +91,10 @@ pub struct Stats {
     pub self_repays: usize,
     pub top_ups: usize,
     pub draw_downs: usize,
+    /// Top-ups pulled from a source other than the owner (within its consent).
+    pub consented_pulls: usize,
+    /// Pushes the oracle left pending (beyond the deviation guard).
+    pub pending_pushes: usize,
     /// Largest loss to rounding seen in one step, per asset (base units).
     pub max_rounding_loss: [f64; N_ASSETS],
 }
@@ -129,8 +135,15 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "liquidations: {}, bad debts: {}, self-repays: {}, top-ups: {}, draw-downs: {}",
-            s.liquidations, s.bad_debts, s.self_repays, s.top_ups, s.draw_downs
+            "liquidations: {}, bad debts: {}, self-repays: {}, top-ups: {} ({} from consenting \
+             sources), draw-downs: {}, pushes left pending: {}",
+            s.liquidations,
+            s.bad_debts,
+            s.self_repays,
+            s.top_ups,
+            s.consented_pulls,
+            s.draw_downs,
+            s.pending_pushes
         )?;
         writeln!(
             f,

@@ -39,8 +39,10 @@ pub(super) fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 }
 
 /// Automation settings, abstractly. `sink`: 0 none, 1 the owner, 2 another user, 3 the sink
-/// contract through a cw20 `send` hook. `source`: 0 none, `n` user `n - 1`. `health`: 0 the
-/// default bounds, 1..=3 presets, 4 invalid bounds.
+/// contract through a cw20 `send` hook. `source`: 0 none, `n` user `n - 1` (the owner or
+/// someone else, who may or may not have consented). `health`: 0 the default bounds, 1..=3
+/// presets, 4 invalid bounds, 5 bounds no top-up can reach (every rebalance asks its source for
+/// as much as it can give).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoSpec {
     pub sink: u8,
@@ -119,8 +121,14 @@ pub enum Op {
     /// Moves a pool asset's price by `bps` basis points: feeder 1 pushes, feeder 2 confirms
     /// when `confirm` (a move beyond the deviation guard stays pending otherwise).
     Price { asset: u8, bps: i32, confirm: bool },
-    /// Moves time; `repush` has both feeders push the accepted prices again afterwards.
-    Time { secs: u64, repush: bool },
+    /// Moves time (a new block); `repush` has both feeders push the accepted prices again
+    /// afterwards, all but pool asset `skip` when set (that one may go stale alone).
+    Time {
+        secs: u64,
+        repush: bool,
+        #[serde(default)]
+        skip: Option<u8>,
+    },
     WithdrawReserves {
         by_owner: bool,
         asset: u8,
@@ -140,6 +148,35 @@ pub enum Op {
     /// supply cap, 3 borrow cap, 4 rate model / reserve factor); may make positions
     /// liquidatable at once.
     OwnerParams { asset: u8, variant: u8, up: bool },
+    /// `user` consents to back position `pos` as its top-up source with `amount` of its MOET
+    /// balance in all (`allow_top_up`; a new consent replaces the remainder).
+    AllowTopUp { user: u8, pos: u16, amount: Amt },
+    /// `user` withdraws its consent to back position `pos` (`disallow_top_up`).
+    DisallowTopUp { user: u8, pos: u16 },
+    /// One feeder walks a pool asset's price by several steps of `steps` basis points each
+    /// (each step within the deviation guard, the walk beyond it), in one `push_prices` naming
+    /// the denom once per step (`batch`), or in one push per step, all in the same block. The
+    /// oracle must not move the accepted price further than `max_deviation` from the price the
+    /// block started with, unless another feeder confirms.
+    PriceWalk {
+        asset: u8,
+        feeder: u8,
+        steps: Vec<i16>,
+        batch: bool,
+    },
+    /// The owner sets `max_position_assets` to `1 + max % 4`.
+    AssetLimit { max: u8 },
+    /// A faulty liquidator: the owner makes the bot the market's liquidator, the bot calls
+    /// `seize` itself with a repay of `repay` of the debt and collateral worth the repay plus
+    /// `bonus` per-mille of `max_liquidation_bonus`, then the owner restores the liquidator. The
+    /// market's own re-checks (SPEC 3.6) must hold.
+    RogueSeize {
+        pos: Option<u16>,
+        pick: u16,
+        repay: Amt,
+        bonus: u16,
+        cw20: bool,
+    },
     /// Bad input of kind `kind` (see `BAD_KINDS`): must fail.
     Bad {
         kind: u8,
@@ -177,6 +214,10 @@ pub const BAD_KINDS: &[&str] = &[
     "push_for_someone_elses_position",
     "oracle_admin_by_stranger",
     "open_with_invalid_sink_address",
+    "native_coins_named_cw20",
+    "zero_cw20_send",
+    "stranger_adds_a_new_denom",
+    "owner_adds_an_unpriced_denom",
 ];
 
 impl Op {
@@ -198,6 +239,12 @@ impl Op {
             Op::Guardian { .. } => "guardian",
             Op::OwnerEnable { .. } => "owner_enable",
             Op::OwnerParams { .. } => "owner_params",
+            Op::AllowTopUp { .. } => "allow_top_up",
+            Op::DisallowTopUp { .. } => "disallow_top_up",
+            Op::PriceWalk { batch: true, .. } => "price_walk_batch",
+            Op::PriceWalk { batch: false, .. } => "price_walk_txs",
+            Op::AssetLimit { .. } => "asset_limit",
+            Op::RogueSeize { .. } => "rogue_seize",
             Op::Bad { kind, .. } => BAD_KINDS
                 .get(*kind as usize % BAD_KINDS.len())
                 .copied()

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use cosmwasm_std::{Addr, Record, StdResult};
 use keel_market::state::{AssetState, Position, ASSET_STATE, POSITIONS};
 use keel_math::{to_underlying_down, to_underlying_up};
-use keel_types::market::{AssetResponse, QueryMsg as MQ};
+use keel_types::market::{AssetResponse, PositionResponse, QueryMsg as MQ};
 use keel_types::oracle;
 
 use super::util::{d256_f64, dec_f64};
+use super::world::*;
 use super::world::{
     World, MOET, NATIVE_ETH, NATIVE_FAKE, NATIVE_USD, N_ASSETS, N_POOL, N_TOKENS, T_FAKE, T_UFAKE,
 };
@@ -28,6 +29,9 @@ pub struct Snap {
     pub prices: Vec<Option<oracle::PriceResponse>>,
     /// Tokens sent straight to the market so far, per asset.
     pub donated: [u128; N_ASSETS],
+    /// The `positions` query: every position as the market reports it now (pending self-repay
+    /// applied), by id.
+    pub q_positions: BTreeMap<u64, PositionResponse>,
 }
 
 impl World {
@@ -100,6 +104,8 @@ impl World {
                     NATIVE_USD => 0,
                     NATIVE_ETH => 1,
                     NATIVE_FAKE => T_UFAKE,
+                    d if d == self.forged[0] => T_FORGED_MOET,
+                    d if d == self.forged[1] => T_FORGED_TKA,
                     other => panic!("unexpected native denom {other}"),
                 };
                 wallets[i][col] = c.amount.u128();
@@ -117,6 +123,23 @@ impl World {
                 .ok()
             })
             .collect();
+        let mut q_positions = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let page: Vec<PositionResponse> = s
+                .query_market(&MQ::Positions {
+                    owner: None,
+                    start_after: start,
+                    limit: Some(100),
+                })
+                .expect("positions query");
+            let n = page.len();
+            start = page.last().map(|p| p.position_id);
+            q_positions.extend(page.into_iter().map(|p| (p.position_id, p)));
+            if n < 100 {
+                break;
+            }
+        }
         Snap {
             now: s.now(),
             raw,
@@ -126,6 +149,7 @@ impl World {
             wallets,
             prices,
             donated: self.donated,
+            q_positions,
         }
     }
 
@@ -153,7 +177,8 @@ impl World {
     }
 
     /// `health`, with the balances rounded the market's way (collateral down, debt up) when
-    /// `rounded`.
+    /// `rounded`. `conservative` values as the borrow floor does: collateral at
+    /// `min(price, twap)` (zero without a price), debt at `max(price, twap)`.
     pub(super) fn health_with(
         &self,
         snap: &Snap,
@@ -164,7 +189,12 @@ impl World {
         let (mut c, mut l, mut d) = (0.0, 0.0, 0.0);
         for b in &p.collateral {
             let i = self.assets.iter().position(|a| a.id == b.asset)?;
-            let px = snap.prices.get(i)?.as_ref()?;
+            // At the borrow floor a collateral without a valid price counts as zero (SPEC 3.3).
+            let px = match snap.prices.get(i)?.as_ref() {
+                Some(px) => px,
+                None if conservative => continue,
+                None => return None,
+            };
             let mut price = dec_f64(px.price);
             if conservative {
                 if let Some(t) = px.twap {

@@ -29,11 +29,16 @@ pub const N_POOL: usize = 4;
 /// MOET's index in the asset tables.
 pub const MOET: usize = 4;
 pub(super) const N_ASSETS: usize = 5;
-/// Wallet columns: the five assets, then the unlisted native and the unlisted cw20.
-pub(super) const N_TOKENS: usize = 7;
+/// Wallet columns: the five assets, then the unlisted native, the unlisted cw20, and the native
+/// coins named like MOET and like `TKA` (`cw20:<address>`: not those tokens).
+pub(super) const N_TOKENS: usize = 9;
 pub(super) const T_UFAKE: usize = 5;
 pub(super) const T_FAKE: usize = 6;
+pub(super) const T_FORGED_MOET: usize = 7;
+pub(super) const T_FORGED_TKA: usize = 8;
 pub(super) const N_USERS: usize = 5; // users 0..=3 and the bot (4)
+/// The well-funded liquidation bot (also the faulty liquidator of `Op::RogueSeize`).
+pub(super) const BOT: usize = 4;
 pub(super) const KEEPER: usize = 5;
 pub(super) const STRANGER: usize = 6;
 pub(super) const OWNER: usize = 7;
@@ -41,7 +46,9 @@ pub(super) const GUARDIAN: usize = 8;
 pub(super) const SINK: usize = 9;
 pub(super) const LIQUIDATOR: usize = 10;
 pub(super) const MARKET: usize = 11;
-pub(super) const N_ACCOUNTS: usize = 14; // + the two feeders
+pub(super) const FEEDER0: usize = 12;
+pub(super) const FEEDER1: usize = 13;
+pub(super) const N_ACCOUNTS: usize = 14;
 /// Positions beyond this are not opened (the `open` becomes a deposit): keeps every step's
 /// full check cheap in long runs.
 pub(super) const MAX_POSITIONS: usize = 40;
@@ -103,12 +110,33 @@ pub struct World {
     pub(super) max_bonus: f64,
     pub(super) close_factor: f64,
     pub(super) dust: f64,
+    /// The native denoms `cw20:<MOET>` and `cw20:<TKA>` (wallet columns `T_FORGED_*`).
+    pub(super) forged: [String; 2],
+    /// `max_position_assets` as the owner last set it.
+    pub(super) max_assets: u32,
+    /// The top-up consent each (position, account) has given and not yet spent, as the
+    /// messages the world sent give it (`allow_top_up`, `disallow_top_up`, pulls).
+    pub(super) consent: BTreeMap<(u64, usize), u128>,
+    /// What the deviation guard must hold to, per pool asset.
+    pub(super) guard: Guard,
     /// Check the JSON interface every this many steps (0: never).
     pub json_every: usize,
     /// Print every operation and its outcome (`KEEL_FUZZ_TRACE=1`).
     pub trace: bool,
     pub stats: Stats,
     pub(super) snap: Option<Snap>,
+}
+
+/// The oracle's deviation guard as the world sees it (SPEC 2): per pool asset, the reference
+/// (the accepted price when the block began, else the first price accepted in it, else a
+/// confirmed one), and the pushes not accepted (that a confirmation may name).
+#[derive(Clone, Debug)]
+pub(super) struct Guard {
+    pub(super) reference: [Option<Decimal>; N_POOL],
+    /// `(asset, price, feeder account, time)` of each push left pending.
+    pub(super) waiting: Vec<(usize, Decimal, usize, u64)>,
+    pub(super) max_deviation: Decimal,
+    pub(super) max_age: u64,
 }
 
 impl Default for World {
@@ -255,6 +283,12 @@ impl World {
                 *native_supply.entry(denom.to_string()).or_insert(0) += n * k;
             }
         }
+        // Native coins named like two listed cw20s, held by the stranger.
+        let forged = [format!("cw20:{}", s.moet), format!("cw20:{tka}")];
+        for denom in &forged {
+            s.fund(&stranger, 1_000_000_000_000, denom);
+            native_supply.insert(denom.clone(), 1_000_000_000_000);
+        }
         let sink_code = s.app.store_code(Box::new(ContractWrapper::new(
             sink::execute,
             sink::instantiate,
@@ -289,6 +323,9 @@ impl World {
         let lconfig: liq::ConfigResponse = s
             .query(&s.liquidator, &liq::QueryMsg::Config {})
             .expect("liquidator config");
+        let oconfig: keel_types::oracle::ConfigResponse = s
+            .query(&s.oracle, &keel_types::oracle::QueryMsg::Config {})
+            .expect("oracle config");
         let cw20s = vec![tka, tkb, s.moet.clone(), fake.clone()];
         let last_px = [
             assets[0].init_price,
@@ -311,6 +348,20 @@ impl World {
             max_bonus: dec_f64(config.max_liquidation_bonus),
             close_factor: dec_f64(config.max_close_factor),
             dust: dec_f64(config.dust_debt_value),
+            forged,
+            max_assets: config.max_position_assets,
+            consent: BTreeMap::new(),
+            guard: Guard {
+                reference: [
+                    Some(last_px[0]),
+                    Some(last_px[1]),
+                    Some(last_px[2]),
+                    Some(last_px[3]),
+                ],
+                waiting: vec![],
+                max_deviation: oconfig.max_deviation,
+                max_age: oconfig.max_age,
+            },
             json_every: 1,
             trace: std::env::var("KEEL_FUZZ_TRACE").is_ok_and(|v| !v.is_empty() && v != "0"),
             stats: Stats::default(),
