@@ -101,7 +101,7 @@ impl Checker<'_> {
     }
 
     /// A position whose owner sent nothing changes only through an operation on it, and only:
-    /// collateral added to a denom it holds (a deposit); debt lowered (a repay, a top-up, a
+    /// collateral added to a denom it holds as collateral or debt (a deposit); debt lowered (a repay, a top-up, a
     /// self-repay, a liquidation, a write-off); MOET borrowed by its own automation (a
     /// rebalance's draw-down); collateral taken by a liquidation (of a liquidatable position,
     /// checked on its own) or by its self-repay, or a balance worth nothing swept.
@@ -147,7 +147,9 @@ impl Checker<'_> {
                     World::scaled_debt(pa, cfg.id),
                 );
                 if ca > cb {
-                    let ok = deposit && !cb.is_zero();
+                    // "Holds" as the asset limit counts it: as collateral or as debt (a denom
+                    // the position owes is priced whenever the position is).
+                    let ok = deposit && (!cb.is_zero() || !db.is_zero());
                     self.check(ok, "strangers-change-positions-only-as-allowed", || {
                         format!(
                             "position {id}: {} collateral {cb} -> {ca} (scaled) by a stranger",
