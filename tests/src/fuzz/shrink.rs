@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use super::checker::Violation;
 use super::ops::Op;
-use super::world::World;
+use super::world::{World, KNOWN_DEFECTS};
 use super::Stats;
 
 /// Runs `ops` on a fresh world; stops at the first step with a violation.
@@ -19,10 +19,17 @@ pub fn run_ops(ops: &[Op], json_every: usize) -> (Stats, Vec<Violation>) {
     (w.stats, vec![])
 }
 
-/// The first violation of `ops`, if any, found before `deadline` (for shrinking).
-fn first_violation(ops: &[Op], json_every: usize, deadline: Instant) -> Option<Violation> {
+/// The first violation of `ops`, if any, found before `deadline` (for shrinking); `strict`: known
+/// defects are violations too.
+fn first_violation(
+    ops: &[Op],
+    json_every: usize,
+    strict: bool,
+    deadline: Instant,
+) -> Option<Violation> {
     let mut w = World::new();
     w.json_every = json_every;
+    w.tolerate_known = !strict;
     for (i, op) in ops.iter().enumerate() {
         if Instant::now() > deadline {
             return None;
@@ -41,8 +48,10 @@ pub fn shrink(ops: &[Op], invariant: &str, json_every: usize, budget: Duration) 
     let deadline = start + budget;
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
+    // A known defect's invariant is shrunk with known defects reported.
+    let strict = KNOWN_DEFECTS.iter().any(|(inv, _, _)| *inv == invariant);
     let fails = |cand: &[Op]| -> Option<usize> {
-        first_violation(cand, json_every, deadline)
+        first_violation(cand, json_every, strict, deadline)
             .filter(|v| v.invariant == invariant)
             .map(|v| v.step)
     };
@@ -76,9 +85,11 @@ pub fn shrink(ops: &[Op], invariant: &str, json_every: usize, budget: Duration) 
     cur
 }
 
-/// Replays a sequence (e.g. a shrunk one), printing each step and its outcome.
+/// Replays a sequence (e.g. a shrunk one), printing each step and its outcome; known defects
+/// are reported like any violation.
 pub fn replay(ops: &[Op], verbose: bool) -> (Stats, Vec<Violation>) {
     let mut w = World::new();
+    w.tolerate_known = false;
     for (i, op) in ops.iter().enumerate() {
         let v = w.step(i, op);
         if verbose {

@@ -95,6 +95,23 @@ pub(super) mod sink {
     }
 }
 
+/// Contract defects found by the fuzzer and not fixed yet: `(invariant, operation kind, the
+/// regression test that pins it)`. With [`World::tolerate_known`] their violations are counted
+/// (`Stats::known_defects`) instead of stopping the run, so that a long run goes on looking for
+/// other defects; every other operation kind is still held to the invariant.
+pub const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
+    (
+        "no-sub-unit-balances",
+        "deposit",
+        "fuzz_regressions::a_deposit_never_leaves_a_balance_worth_zero_base_units",
+    ),
+    (
+        "no-sub-unit-balances",
+        "open",
+        "fuzz_regressions::a_deposit_never_leaves_a_balance_worth_zero_base_units",
+    ),
+];
+
 pub struct World {
     pub suite: Suite,
     pub assets: Vec<AssetCfg>,
@@ -123,6 +140,8 @@ pub struct World {
     pub json_every: usize,
     /// Print every operation and its outcome (`KEEL_FUZZ_TRACE=1`).
     pub trace: bool,
+    /// Count the violations listed in [`KNOWN_DEFECTS`] instead of reporting them.
+    pub tolerate_known: bool,
     pub stats: Stats,
     pub(super) snap: Option<Snap>,
 }
@@ -363,6 +382,7 @@ impl World {
                 max_age: oconfig.max_age,
             },
             json_every: 1,
+            tolerate_known: true,
             trace: std::env::var("KEEL_FUZZ_TRACE").is_ok_and(|v| !v.is_empty() && v != "0"),
             stats: Stats::default(),
             snap: None,
@@ -525,6 +545,17 @@ impl World {
         }
         .run(&before, &after, &exec);
         self.snap = Some(after);
+        if self.tolerate_known {
+            v.retain(|x| {
+                let known = KNOWN_DEFECTS
+                    .iter()
+                    .any(|(inv, kind, _)| *inv == x.invariant && *kind == op.kind());
+                if known {
+                    *self.stats.known_defects.entry(x.invariant).or_default() += 1;
+                }
+                !known
+            });
+        }
         v.sort_by_key(|x| x.invariant);
         v
     }
