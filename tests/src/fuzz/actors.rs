@@ -126,7 +126,6 @@ impl Checker<'_> {
                 continue;
             }
             let id = *id;
-            let op = self.op;
             let on_it = e.target == Some(id);
             self.check(on_it, "strangers-change-positions-only-as-allowed", || {
                 format!("position {id} changed by an operation on another position")
@@ -135,7 +134,7 @@ impl Checker<'_> {
                 continue;
             }
             let self_repays = pb.automation.as_ref().is_some_and(|x| x.self_repay);
-            let deposit = matches!(op, Op::Deposit { .. });
+            let deposit = e.deposit;
             let liquidation = matches!(e.class, Class::Liquidation { .. });
             for (i, cfg) in self.w.assets.clone().iter().enumerate() {
                 let (cb, ca) = (

@@ -73,6 +73,8 @@ pub(super) struct Exec {
     pub(super) pushes: Vec<(usize, AppResponse)>,
     /// Bad input refused with an error that must say this.
     pub(super) expect_err: Option<&'static str>,
+    /// A deposit into `target` (adds collateral, by anyone).
+    pub(super) deposit: bool,
 }
 
 impl Exec {
@@ -89,6 +91,7 @@ impl Exec {
             target: None,
             pushes: vec![],
             expect_err: None,
+            deposit: false,
         }
     }
 
@@ -396,6 +399,7 @@ impl World {
                     .with(res)
                     .by(&[sender])
                     .on(id);
+                e.deposit = true;
                 let mut group = vec![sender];
                 group.extend(self.owner_of(before, id));
                 group.extend(self.automation_links(before, id));
