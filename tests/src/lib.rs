@@ -230,6 +230,8 @@ impl Suite {
                     max_close_factor: None,
                     max_liquidation_bonus: None,
                     max_position_assets: None,
+                    redemption_fee: None,
+                    redemption_health: None,
                 },
                 &[],
                 "market",

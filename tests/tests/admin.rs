@@ -439,5 +439,50 @@ fn migrate_checks_the_stored_contract_name() {
         .app
         .migrate_contract(owner, oracle, &keel_types::market::MigrateMsg {}, code)
         .unwrap_err();
-    assert!(err_text(err).contains("cannot migrate from"));
+    assert!(err_text(err).contains("Cannot migrate from crates.io:keel-oracle"));
+}
+
+/// A market whose config was written before records were versioned (the owner inside it, no
+/// cw-ownable record): `migrate` moves the owner and pending owner out and rewrites the config.
+#[test]
+fn migrate_moves_the_owner_out_of_a_version_0_config() {
+    const LEGACY_CONFIG: &str = "1b204c1029697ee358715d3a14a2add817c4b01651440de808371f78165ac90dc581209202af6ce925b26ae6b25adfff0b2705147e195fa38dd58ae6ecc58ed263751f20c6c1c9a9c8543f1e4cd980064cf1625eeb61a90703b2464fff039f21682508b320cf14beab45bf53a96851fc25e2f4e3046f0dcefc4e4e88121faae625e8c365432066fa9f9d3186b9c13a66b004fc8bb5f3359c4deb17197266895fb8d3c67c3b1711010b11010d11010f12010112010113010111010510010f010a0003";
+    // the legacy record names asset 3 as MOET: list assets 1 to 3
+    let mut s = Suite::with_eth_and_usdc();
+    s.list_asset("uatom", pool_params(6)).unwrap();
+    let market = s.market.clone();
+    let legacy: Vec<u8> = (0..LEGACY_CONFIG.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&LEGACY_CONFIG[i..i + 2], 16).unwrap())
+        .collect();
+    {
+        let mut storage = s.app.contract_storage_mut(&market);
+        storage.set(b"c", &legacy);
+        storage.remove(b"ownership");
+    }
+    let owner = s.addr("owner");
+    let code = s.app.store_code(market_contract());
+    s.app
+        .migrate_contract(
+            s.owner.clone(),
+            market.clone(),
+            &keel_types::market::MigrateMsg {},
+            code,
+        )
+        .unwrap();
+    let config: keel_types::market::ConfigResponse = s
+        .query_market(&keel_types::market::QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(config.owner, owner);
+    assert_eq!(config.pending_owner, Some(s.addr("next")));
+    assert_eq!(config.redemption_health.to_string(), "1.3");
+    let stored = s.app.contract_storage(&market).get(b"c").unwrap();
+    assert_eq!(stored[0], 0x81, "rewritten in version 1");
+    // the migrated owner governs
+    s.exec_market(
+        &owner,
+        &ExecuteMsg::UpdateConfig(ConfigUpdate::default()),
+        &[],
+    )
+    .unwrap();
 }

@@ -1140,3 +1140,115 @@ fn a_draining_top_up_source_cannot_keep_a_position_from_liquidation() {
     assert!((1.3..1.31).contains(&hf), "back to the target: {hf}");
     assert!(s.balance(&source, &m) < before);
 }
+
+// -------------------------------------------------------------------------------------------
+// Redemptions
+// -------------------------------------------------------------------------------------------
+
+fn redeem_msg(id: u64, denom: &str) -> ReceiveMsg {
+    ReceiveMsg::Redeem {
+        position_id: id,
+        collateral_denom: denom.to_string(),
+        min_collateral_out: None,
+    }
+}
+
+/// A redeemer with `n` MOET from the bot.
+fn moet_holder(s: &mut Suite, name: &str, n: u128) -> Addr {
+    let (bot, token, who) = (s.addr("bot"), s.moet.clone(), s.addr(name));
+    s.exec(
+        &bot,
+        &token,
+        &Cw20ExecuteMsg::Transfer {
+            recipient: who.to_string(),
+            amount: Uint128::new(n),
+        },
+        &[],
+    )
+    .unwrap();
+    who
+}
+
+/// Many redemptions of one base unit of MOET each: every one pays at most 0.995 of a unit in
+/// collateral (rounded down), so the redeemer ends with less value than it started with and
+/// the position never loses value.
+#[test]
+fn tiny_redemptions_gain_nothing_from_rounding() {
+    let mut s = setup();
+    let m = s.moet_denom();
+    let owner = funded(&mut s, "owner", &[(eth(1), ETH)]);
+    let id = s.open(&owner, &coins(eth(1), ETH)).unwrap();
+    s.borrow(&owner, id, &m, moet(1300)).unwrap();
+    let who = moet_holder(&mut s, "attacker", moet(1));
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    let worth_before = net_worth(&s, &who, &[], 2000.0);
+    let owner_before = net_worth(&s, &owner, &[id], 2000.0);
+    for _ in 0..200 {
+        s.cw20_send(&who, &token, &market, 1, &redeem_msg(id, ETH))
+            .unwrap();
+    }
+    let worth_after = net_worth(&s, &who, &[], 2000.0);
+    assert!(
+        worth_after < worth_before,
+        "{worth_before} -> {worth_after}"
+    );
+    // 200 units of MOET for at most 200 * 0.995 units of value
+    assert!(worth_before - worth_after >= 200.0 * 0.005e-6 * 0.99);
+    assert!(net_worth(&s, &owner, &[id], 2000.0) >= owner_before);
+}
+
+/// A feeder pushes the collateral's price down within the guard in the block of the
+/// redemption, to be paid more collateral per MOET: the redemption price is
+/// `max(price, twap)`, and the TWAP has not moved.
+#[test]
+fn a_price_pushed_down_in_the_redemptions_block_pays_no_more_collateral() {
+    let mut s = setup();
+    let m = s.moet_denom();
+    hold(&mut s, 1800, &[(ETH, "2000"), (USDC, "1")]);
+    let owner = funded(&mut s, "owner", &[(eth(1), ETH)]);
+    let id = s.open(&owner, &coins(eth(1), ETH)).unwrap();
+    s.borrow(&owner, id, &m, moet(1300)).unwrap();
+    push(&mut s, 0, ETH, "1850").unwrap();
+    push(&mut s, 1, ETH, "1850").unwrap();
+    let p = price(&s, ETH);
+    assert_eq!((p.price, p.twap), (dec("1850"), Some(dec("2000"))));
+    let who = moet_holder(&mut s, "attacker", moet(100));
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    s.cw20_send(&who, &token, &market, moet(100), &redeem_msg(id, ETH))
+        .unwrap();
+    // at 2000, not 1850: floor(100 * 0.995 / 2000) ETH
+    assert_eq!(s.balance(&who, ETH).u128(), 49_750_000_000_000_000);
+}
+
+/// Redeem a liquidatable position, then liquidate it: the redemption lifts its LHF, so the
+/// pair gains no more than the liquidation's bonus would alone.
+#[test]
+fn redeeming_a_position_then_liquidating_it_gains_no_more_than_the_bonus() {
+    let mut s = setup();
+    let m = s.moet_denom();
+    let owner = funded(&mut s, "owner", &[(eth(1), ETH)]);
+    let id = s.open(&owner, &coins(eth(1), ETH)).unwrap();
+    s.borrow(&owner, id, &m, moet(1500)).unwrap();
+    s.set_price(ETH, "1700"); // LHF 0.963
+    let who = moet_holder(&mut s, "attacker", moet(2000));
+    let before = net_worth(&s, &who, &[], 1700.0);
+    let lhf_before = lhf(&s.position(id));
+    let (token, market) = (s.moet.clone(), s.market.clone());
+    s.cw20_send(&who, &token, &market, moet(300), &redeem_msg(id, ETH))
+        .unwrap();
+    assert!(lhf(&s.position(id)) > lhf_before);
+    let repaid_by_liquidation = if lhf(&s.position(id)) < 1.0 {
+        let debt = debt_of(&s.position(id), &m).u128();
+        liquidate(&mut s, &who, id, &m, ETH, debt).unwrap();
+        (debt - debt_of(&s.position(id), &m).u128()) as f64 / 1e6
+    } else {
+        assert_fails(
+            liquidate(&mut s, &who, id, &m, ETH, moet(300)),
+            "not liquidatable",
+        );
+        0.0
+    };
+    let gain = net_worth(&s, &who, &[], 1700.0) - before;
+    // the redemption itself loses the fee; the liquidation gains at most 3% of what it repaid
+    assert!(gain <= repaid_by_liquidation * 0.03 + 1e-6, "gain {gain}");
+}

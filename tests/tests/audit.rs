@@ -179,7 +179,12 @@ fn a_consenting_source_gives_at_most_its_consent_in_all() {
     approve_market(&mut s, &source, moet(1000));
     // 1 ETH, 1230.769230 MOET of debt: HF 1.3 at 2000.
     let (owner, id) = eth_position(&mut s, "alice", 1_230_769_230);
-    set_automation(&mut s, &owner, id, with_source(&source, "1.1", "1.3", "1.5"));
+    set_automation(
+        &mut s,
+        &owner,
+        id,
+        with_source(&source, "1.1", "1.3", "1.5"),
+    );
     allow_top_up(&mut s, &source, id, moet(100)).unwrap();
     assert_eq!(consent_left(&s, id, &source), moet(100));
 
@@ -200,12 +205,8 @@ fn a_consenting_source_gives_at_most_its_consent_in_all() {
 
     // A new consent, then withdrawn: still nothing.
     allow_top_up(&mut s, &source, id, moet(50)).unwrap();
-    s.exec_market(
-        &source,
-        &ExecuteMsg::DisallowTopUp { position_id: id },
-        &[],
-    )
-    .unwrap();
+    s.exec_market(&source, &ExecuteMsg::DisallowTopUp { position_id: id }, &[])
+        .unwrap();
     assert_eq!(consent_left(&s, id, &source), 0);
     rebalance(&mut s, id).unwrap();
     assert_eq!(s.balance(&source, &m).u128(), moet(900));
@@ -335,7 +336,13 @@ fn atom_goes_stale(s: &mut Suite, eth_price: &str) {
     s.set_price(USDC, "1");
 }
 
-fn deposit(s: &mut Suite, from: &Addr, id: u64, amount: u128, denom: &str) -> AnyResult<AppResponse> {
+fn deposit(
+    s: &mut Suite,
+    from: &Addr,
+    id: u64,
+    amount: u128,
+    denom: &str,
+) -> AnyResult<AppResponse> {
     s.exec_market(
         from,
         &ExecuteMsg::Deposit {
@@ -395,7 +402,11 @@ fn an_owner_adds_only_priced_denoms_and_anyone_adds_to_held_ones() {
     );
     assert_eq!(s.snapshot(&[(&owner, ATOM)]), before);
     // A new position takes only priced denoms too.
-    refused(s.open(&owner, &coins(usdc(100), ATOM)).map(|_| AppResponse::default()), "uatom");
+    refused(
+        s.open(&owner, &coins(usdc(100), ATOM))
+            .map(|_| AppResponse::default()),
+        "uatom",
+    );
 
     let stranger = s.addr("stranger");
     s.fund(&stranger, eth(1), ETH);
@@ -554,7 +565,10 @@ fn native_coins_named_cw20_are_refused_everywhere() {
         ),
         "reserved prefix",
     );
-    refused(deposit(&mut s, &forger, id, moet(1000), &m), "reserved prefix");
+    refused(
+        deposit(&mut s, &forger, id, moet(1000), &m),
+        "reserved prefix",
+    );
     s.set_price(ETH, "1700");
     let liquidator = s.liquidator.clone();
     refused(
@@ -637,7 +651,10 @@ fn adding_to_a_held_denom_is_allowed_above_a_lowered_limit() {
     s.borrow(&owner, id, &m, moet(100)).unwrap();
     s.fund(&owner, usdc(100), USDC);
     let before = s.snapshot(&[(&owner, USDC)]);
-    refused(deposit(&mut s, &owner, id, usdc(100), USDC), "more than 1 assets");
+    refused(
+        deposit(&mut s, &owner, id, usdc(100), USDC),
+        "more than 1 assets",
+    );
     assert_eq!(s.snapshot(&[(&owner, USDC)]), before);
 }
 
@@ -654,7 +671,13 @@ fn a_cw20_send_of_zero_is_refused_by_every_hook() {
     let (token, market, liquidator) = (s.moet.clone(), s.market.clone(), s.liquidator.clone());
     let before = s.snapshot(&[(&owner, &m)]);
     refused(
-        s.cw20_send(&owner, &token, &market, 0, &ReceiveMsg::Repay { position_id: id }),
+        s.cw20_send(
+            &owner,
+            &token,
+            &market,
+            0,
+            &ReceiveMsg::Repay { position_id: id },
+        ),
         "zero amount",
     );
     s.set_price(ETH, "1400");
@@ -751,7 +774,12 @@ fn list_queries_report_a_pending_self_repay_like_the_position_query() {
         })
         .unwrap();
     assert_eq!(listed, vec![one.clone()]);
-    let lhf = one.health.as_ref().unwrap().liquidation_health_factor.unwrap();
+    let lhf = one
+        .health
+        .as_ref()
+        .unwrap()
+        .liquidation_health_factor
+        .unwrap();
     assert!(lhf >= cosmwasm_std::Decimal256::one(), "LHF {lhf}");
     assert!(debt_of(&one, &m).u128() < moet(7_000));
 
@@ -800,4 +828,100 @@ fn list_queries_report_a_pending_self_repay_like_the_position_query() {
 
 fn setup() -> Suite {
     Suite::with_eth_and_usdc()
+}
+
+/// A supply index that falls (lenders absorbing bad debt) can leave another position's
+/// collateral worth zero base units: 1 unit of a 0-decimal asset at index 0.64. Nothing can be
+/// seized from it, so anyone's `rebalance` writes the debt off.
+#[test]
+fn collateral_left_worthless_by_a_falling_index_is_written_off_by_anyones_rebalance() {
+    const GOLD: &str = "ugold";
+    let mut s = setup();
+    let m = s.moet_denom();
+    s.list_asset(GOLD, pool_params(0)).unwrap();
+    s.set_price(GOLD, "2000");
+    let lender = s.addr("lender");
+    s.fund(&lender, 10, GOLD);
+    s.open(&lender, &coins(10, GOLD)).unwrap();
+    // The victim: 1 GOLD (C = 1600) owing 1000 MOET.
+    let victim = s.addr("victim");
+    s.fund(&victim, 1, GOLD);
+    let victim_id = s.open(&victim, &coins(1, GOLD)).unwrap();
+    s.borrow(&victim, victim_id, &m, moet(1000)).unwrap();
+    // A borrower of 5 GOLD against 10 ETH, then ETH crashes to 100.
+    let (borrower, bid) = eth_position(&mut s, "borrower", 0);
+    s.fund(&borrower, eth(9), ETH);
+    deposit(&mut s, &borrower, bid, eth(9), ETH).unwrap();
+    s.borrow(&borrower, bid, GOLD, 5).unwrap();
+    s.set_price(ETH, "100");
+    let bot = s.addr("bot");
+    s.fund(&bot, 5, GOLD);
+    let liquidator = s.liquidator.clone();
+    let res = s
+        .exec(
+            &bot,
+            &liquidator,
+            &liq::ExecuteMsg::Liquidate {
+                position_id: bid,
+                debt_denom: GOLD.to_string(),
+                collateral_denom: ETH.to_string(),
+                min_collateral_out: None,
+            },
+            &coins(1, GOLD),
+        )
+        .unwrap();
+    assert!(res.events.iter().any(|e| e.ty == "wasm-bad_debt"));
+    // 4 GOLD lost by lenders: the index is 7 / 11.
+    assert!(s.asset(GOLD).supply_index < cosmwasm_std::Decimal256::percent(64));
+    let p = s.position(victim_id);
+    assert!(p.collateral.is_empty(), "worth zero base units: {p:?}");
+    assert_eq!(debt_of(&p, &m).u128(), moet(1000));
+
+    // Nothing to seize...
+    let token = s.moet.clone();
+    refused(
+        s.cw20_send(
+            &bot,
+            &token,
+            &liquidator,
+            moet(200),
+            &liq::ReceiveMsg::Liquidate {
+                position_id: victim_id,
+                debt_denom: m.clone(),
+                collateral_denom: GOLD.to_string(),
+                min_collateral_out: None,
+            },
+        ),
+        "collateral out is zero",
+    );
+    // ... so a stranger's rebalance writes the debt off into MOET's deficit.
+    let res = rebalance(&mut s, victim_id).unwrap();
+    assert!(res.events.iter().any(|e| e.ty == "wasm-bad_debt"));
+    assert!(s.position(victim_id).debt.is_empty());
+    assert_eq!(s.asset(&m).deficit.u128(), moet(1000));
+}
+
+/// At a supply index above 1, one base unit deposited rounds down to a balance worth nothing:
+/// refused, rather than booked as a balance the position does not hold.
+#[test]
+fn a_deposit_worth_less_than_a_base_unit_at_an_index_above_one_is_refused() {
+    let mut s = setup();
+    let lender = s.addr("lender");
+    s.fund(&lender, usdc(10_000), USDC);
+    s.open(&lender, &coins(usdc(10_000), USDC)).unwrap();
+    let (bob, bob_id) = eth_position(&mut s, "bob", 0);
+    s.fund(&bob, eth(9), ETH);
+    deposit(&mut s, &bob, bob_id, eth(9), ETH).unwrap();
+    s.borrow(&bob, bob_id, USDC, usdc(8_000)).unwrap();
+    s.advance(YEAR);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "1");
+    let (carol, id) = eth_position(&mut s, "carol", 0);
+    s.fund(&carol, 1, USDC);
+    let before = s.snapshot(&[(&carol, USDC)]);
+    refused(deposit(&mut s, &carol, id, 1, USDC), "zero amount");
+    assert_eq!(s.snapshot(&[(&carol, USDC)]), before);
+    s.fund(&carol, 1, USDC);
+    deposit(&mut s, &carol, id, 2, USDC).unwrap();
+    assert_eq!(collateral_of(&s.position(id), USDC).u128(), 1);
 }

@@ -70,11 +70,9 @@ fn a_feeders_walk_in_one_block_stays_within_the_deviation_guard() {
 /// Found by `scripts/fuzz.sh 3000 1` (invariant `no-sub-unit-balances`, shrunk to 6 ops): with a
 /// supply index above 1, a deposit of 1 base unit credits `floor(1e6 / index)` scaled units,
 /// worth `floor(scaled * index / 1e6) = 0` base units. SPEC 3.3: "an operation that leaves it
-/// worth zero base units deletes it". The deposit leaves it: a balance that no query shows but
-/// that the position stores (and counts toward `max_position_assets`).
+/// worth zero base units deletes it"; the deposit left it (a balance that no query shows but
+/// that the position stored). The market now refuses such a deposit.
 #[test]
-#[ignore = "contract defect: a deposit worth less than one base unit at a supply index above 1 \
-            leaves a zero-worth collateral balance (SPEC 3.3); see docs/SECURITY.md"]
 fn a_deposit_never_leaves_a_balance_worth_zero_base_units() {
     use cosmwasm_std::Uint128;
     use keel_market::state::POSITIONS;

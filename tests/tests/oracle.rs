@@ -238,7 +238,7 @@ fn spec_json_round_trip_config_price_and_sources() {
     assert_eq!(
         price,
         json!({"denom": "uatom", "price": "10.25", "twap": null, "source": "feed",
-               "updated_at": now})
+               "updated_at": now, "pending": false})
     );
     let prices = s
         .query_json(json!({"prices": {"denoms": ["moet", "uatom"]}}))
@@ -246,8 +246,10 @@ fn spec_json_round_trip_config_price_and_sources() {
     assert_eq!(
         prices,
         json!([
-            {"denom": "moet", "price": "1", "twap": null, "source": "fixed", "updated_at": now},
-            {"denom": "uatom", "price": "10.25", "twap": null, "source": "feed", "updated_at": now}
+            {"denom": "moet", "price": "1", "twap": null, "source": "fixed", "updated_at": now,
+             "pending": false},
+            {"denom": "uatom", "price": "10.25", "twap": null, "source": "feed", "updated_at": now,
+             "pending": false}
         ])
     );
     let sources = s
@@ -800,6 +802,7 @@ fn fallback_twap_then_feed_then_fixed_in_list_order() {
             twap: Some(expected),
             source: PriceSourceKind::Twap,
             updated_at: newest,
+            pending: false,
         }
     );
 
@@ -1160,15 +1163,21 @@ fn same_feeder_confirms_its_jump_only_60_seconds_later() {
 }
 
 #[test]
-fn push_within_deviation_of_the_accepted_price_clears_the_pending() {
+fn an_accepted_push_clears_only_its_own_feeder_s_pending_price() {
     let mut s = suite_at_100();
     let (f1, f2) = (s.f1.clone(), s.f2.clone());
     s.advance(10);
-    assert_eq!(s.push_one(&f1, "uatom", "150"), "pending");
-    assert_eq!(s.push_one(&f2, "uatom", "101"), "accepted");
-    // the 150 is forgotten: a second 150, even from another feeder, is a new pending
     assert_eq!(s.push_one(&f2, "uatom", "150"), "pending");
-    assert_eq!(s.price("uatom").unwrap().price, d("101"));
+    assert_eq!(s.push_one(&f1, "uatom", "200"), "pending");
+    assert_eq!(s.push_one(&f1, "uatom", "101"), "accepted");
+    // f1's 200 is forgotten, f2's 150 is not: f1 pushing 150 confirms f2's
+    assert_eq!(
+        s.push_one(&f1, "uatom", "200"),
+        "pending",
+        "a new pending price"
+    );
+    assert_eq!(s.push_one(&f1, "uatom", "150"), "confirmed");
+    assert_eq!(s.price("uatom").unwrap().price, d("150"));
 }
 
 #[test]
@@ -1210,6 +1219,288 @@ fn removing_a_feeder_keeps_prices_it_pushed() {
     s.execute_json(&owner, json!({"set_feeders": {"remove": [f1]}}))
         .unwrap();
     assert_eq!(s.price("uatom").unwrap().price, d("100"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deviation guard: the block's reference and pending prices per feeder
+// ---------------------------------------------------------------------------------------------
+
+/// ETH walked down by 10% steps, each within `max_deviation` of the previous one.
+const WALK: [&str; 7] = [
+    "1800", "1620", "1458", "1312.2", "1180.98", "1062.882", "1000",
+];
+
+/// ueth at 2000, accepted by f1; then 10 s later, in a new block.
+fn suite_at_2000() -> Suite {
+    let mut s = Suite::new();
+    let f1 = s.f1.clone();
+    s.set_sources("ueth", vec![feed()]);
+    assert_eq!(s.push_one(&f1, "ueth", "2000"), "accepted");
+    s.advance(10);
+    s
+}
+
+/// The walk's statuses when one feeder pushes it against the reference 2000: the first step is
+/// exactly `max_deviation` away (accepted), the second becomes the feeder's pending price, which
+/// each later step (within `max_deviation` of it) replaces, keeping its time.
+fn walk_statuses() -> Vec<&'static str> {
+    let mut expected = vec!["accepted", "pending"];
+    expected.extend(["awaiting_confirmation"; 5]);
+    expected
+}
+
+#[test]
+fn one_feeder_cannot_walk_the_price_past_the_guard_in_one_batch() {
+    let mut s = suite_at_2000();
+    let f1 = s.f1.clone();
+    let batch: Vec<(&str, &str)> = WALK.iter().map(|price| ("ueth", *price)).collect();
+    let response = s.push(&f1, &batch).unwrap();
+    assert_eq!(statuses(&response), walk_statuses());
+    let price = s.price("ueth").unwrap();
+    assert_eq!(
+        price.price,
+        d("1800"),
+        "never further than max_deviation from 2000"
+    );
+    assert!(price.pending, "the rest of the move is held pending");
+    // the same batch again, then the walk's end alone, later in the block: nothing moves further
+    let response = s.push(&f1, &batch).unwrap();
+    assert_eq!(statuses(&response), walk_statuses());
+    assert_eq!(s.push_one(&f1, "ueth", "1000"), "awaiting_confirmation");
+    assert_eq!(s.price("ueth").unwrap().price, d("1800"));
+    // in the next block the reference is 1800: one more step of 10%, no more
+    s.advance(5);
+    let response = s.push(&f1, &batch).unwrap();
+    assert_eq!(
+        statuses(&response),
+        [
+            "accepted",
+            "accepted",
+            "pending",
+            "awaiting_confirmation",
+            "awaiting_confirmation",
+            "awaiting_confirmation",
+            "awaiting_confirmation"
+        ]
+    );
+    assert_eq!(s.price("ueth").unwrap().price, d("1620"));
+}
+
+#[test]
+fn one_feeder_cannot_walk_the_price_past_the_guard_over_several_transactions_in_one_block() {
+    let mut s = suite_at_2000();
+    let f1 = s.f1.clone();
+    let outcomes: Vec<String> = WALK
+        .iter()
+        .map(|price| s.push_one(&f1, "ueth", price))
+        .collect();
+    assert_eq!(outcomes, walk_statuses());
+    let price = s.price("ueth").unwrap();
+    assert_eq!((price.price, price.pending), (d("1800"), true));
+}
+
+#[test]
+fn feeders_taking_turns_in_one_block_are_judged_against_the_same_reference() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    assert_eq!(s.push_one(&f1, "ueth", "1800"), "accepted");
+    // within 10% of 1800, but 19% from the block's reference 2000
+    assert_eq!(s.push_one(&f2, "ueth", "1620"), "pending");
+    assert_eq!(s.push_one(&f1, "ueth", "1800"), "accepted");
+    assert_eq!(s.price("ueth").unwrap().price, d("1800"));
+}
+
+#[test]
+fn another_feeder_s_in_range_pushes_do_not_discard_a_pending_price() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    // f1 reports a genuine fall; f2 tries to pin the price with in-range pushes every 10 s
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    for _ in 0..6 {
+        s.advance(10);
+        assert_eq!(s.push_one(&f2, "ueth", "1999"), "accepted");
+        assert!(s.price("ueth").unwrap().pending, "f1's price still pending");
+    }
+    // 60 s after its first push, f1 confirms its own pending price
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "confirmed");
+    let price = s.price("ueth").unwrap();
+    assert_eq!((price.price, price.pending), (d("1500"), false));
+}
+
+#[test]
+fn a_pending_price_pinned_against_is_confirmed_by_the_other_feeder() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    s.advance(10);
+    assert_eq!(s.push_one(&f2, "ueth", "1999"), "accepted");
+    s.advance(10);
+    // f2 sees the fall too: its push is within 10% of f1's pending price
+    assert_eq!(s.push_one(&f2, "ueth", "1480"), "confirmed");
+    let price = s.price("ueth").unwrap();
+    assert_eq!((price.price, price.pending), (d("1480"), false));
+}
+
+#[test]
+fn a_feeder_cannot_restart_another_feeder_s_pending_clock() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    s.advance(30);
+    // far from both 2000 and f1's 1500: f2's own pending price, beside f1's
+    assert_eq!(s.push_one(&f2, "ueth", "3000"), "pending");
+    assert_eq!(s.push_one(&f2, "ueth", "1999"), "accepted");
+    s.advance(29);
+    assert_eq!(
+        s.push_one(&f1, "ueth", "1500"),
+        "awaiting_confirmation",
+        "59 s"
+    );
+    s.advance(1);
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "confirmed", "60 s");
+}
+
+#[test]
+fn a_feeder_alternating_prices_cannot_confirm_its_own_move_early() {
+    let mut s = suite_at_2000();
+    let f1 = s.f1.clone();
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    // in the same block: a pending price never confirms itself
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "awaiting_confirmation");
+    s.advance(20);
+    // far from its pending price: a new one, whose clock starts again
+    assert_eq!(s.push_one(&f1, "ueth", "1000"), "pending");
+    s.advance(20);
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    s.advance(40);
+    // 80 s after its first push but 40 s after the current pending price
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "awaiting_confirmation");
+    assert_eq!(s.price("ueth").unwrap().price, d("2000"));
+    s.advance(20);
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "confirmed");
+}
+
+#[test]
+fn a_confirmed_price_is_the_reference_for_the_rest_of_the_block() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    assert_eq!(s.push_one(&f2, "ueth", "1500"), "confirmed");
+    assert_eq!(
+        s.push_one(&f2, "ueth", "1350"),
+        "accepted",
+        "10% below 1500"
+    );
+    assert_eq!(s.push_one(&f2, "ueth", "1349"), "pending");
+    assert_eq!(s.price("ueth").unwrap().price, d("1350"));
+}
+
+#[test]
+fn a_stale_price_is_replaced_at_once_and_the_replacement_is_the_block_s_reference() {
+    let mut s = suite_at_2000();
+    let f1 = s.f1.clone();
+    s.advance(MAX_AGE);
+    assert_eq!(s.push_one(&f1, "ueth", "500"), "accepted", "stale: at once");
+    assert_eq!(s.push_one(&f1, "ueth", "550"), "accepted");
+    assert_eq!(
+        s.push_one(&f1, "ueth", "551"),
+        "pending",
+        "over 10% above 500"
+    );
+    assert_eq!(s.price("ueth").unwrap().price, d("550"));
+}
+
+#[test]
+fn in_range_pushes_over_successive_blocks_walk_the_price_gradually() {
+    let mut s = suite_at_2000();
+    let f1 = s.f1.clone();
+    for price in WALK {
+        assert_eq!(s.push_one(&f1, "ueth", price), "accepted");
+        s.advance(5);
+    }
+    let price = s.price("ueth").unwrap();
+    assert_eq!((price.price, price.pending), (d("1000"), false));
+}
+
+#[test]
+fn price_answers_say_pending_until_the_move_is_confirmed() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    let prices = |s: &Suite| -> Vec<PriceResponse> {
+        s.query(&QueryMsg::Prices {
+            denoms: vec!["ueth".to_string()],
+            skip_twap: None,
+        })
+        .unwrap()
+    };
+    assert!(!s.price("ueth").unwrap().pending);
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    let answer = s.query_json(json!({"price": {"denom": "ueth"}})).unwrap();
+    assert_eq!(answer["pending"], json!(true));
+    assert_eq!(answer["price"], json!("2000"));
+    assert!(prices(&s)[0].pending);
+    s.advance(5);
+    assert_eq!(s.push_one(&f2, "ueth", "1500"), "confirmed");
+    assert!(!s.price("ueth").unwrap().pending);
+    assert!(!prices(&s)[0].pending);
+}
+
+#[test]
+fn price_answers_stop_saying_pending_once_the_pending_price_expires() {
+    let mut s = suite_at_2000();
+    let (f1, f2) = (s.f1.clone(), s.f2.clone());
+    assert_eq!(s.push_one(&f1, "ueth", "1500"), "pending");
+    s.advance(200);
+    assert_eq!(s.push_one(&f2, "ueth", "2000"), "accepted");
+    s.advance(MAX_AGE - 200);
+    assert!(
+        s.price("ueth").unwrap().pending,
+        "max_age old: still pending"
+    );
+    s.advance(1);
+    assert!(!s.price("ueth").unwrap().pending);
+    // and it confirms nothing any more
+    assert_eq!(s.push_one(&f2, "ueth", "1500"), "pending");
+}
+
+#[test]
+fn pending_prices_per_denom_are_capped_and_a_push_beyond_stores_nothing() {
+    let mut s = suite_at_2000();
+    let owner = s.owner.clone();
+    let feeders: Vec<Addr> = (0..9)
+        .map(|i| s.app.api().addr_make(&format!("extra{i}")))
+        .collect();
+    s.execute(
+        &owner,
+        &ExecuteMsg::SetFeeders {
+            add: feeders.iter().map(|f| f.to_string()).collect(),
+            remove: vec![],
+        },
+    )
+    .unwrap();
+    s.set_sources("uatom", vec![feed()]);
+    // 100, 200, ...: no two within 10% of each other, none within 10% of 2000
+    for (i, feeder) in feeders.iter().take(8).enumerate() {
+        let price = format!("{}", 100 * (i + 1));
+        assert_eq!(s.push_one(feeder, "ueth", &price), "pending");
+    }
+    let ninth = feeders[8].clone();
+    assert_err(
+        s.push(&ninth, &[("uatom", "10"), ("ueth", "5000")]),
+        &["Too many pending prices for ueth", "at most 8"],
+    );
+    assert_query_err(s.price("uatom"), &["Price unavailable", "uatom"]);
+    // a feeder already holding one may still replace it
+    assert_eq!(s.push_one(&feeders[0], "ueth", "5000"), "pending");
+}
+
+#[test]
+fn a_price_answer_without_pending_reads_as_not_pending() {
+    let answer: PriceResponse = cosmwasm_std::from_json(
+        br#"{"denom": "ueth", "price": "2000", "twap": null, "source": "feed", "updated_at": 7}"#,
+    )
+    .unwrap();
+    assert!(!answer.pending);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,19 @@
 //! Entry points: thin dispatch to one handler per message.
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Response,
+};
+use cw_utils::nonpayable;
 use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
+use crate::execute::redeem::redeem;
 use crate::execute::seize::{seize, SeizeArgs};
-use crate::execute::{admin, nonpayable, user, Payment};
+use crate::execute::{admin, user, Payment};
 use crate::query;
+use crate::state::Config;
 
 pub const CONTRACT_NAME: &str = "crates.io:keel-market";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -22,11 +27,13 @@ pub fn instantiate(
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let owner = deps.api.addr_validate(&msg.owner)?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     let config = admin::config_from_instantiate(deps.api, msg)?;
     config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("owner", config.owner)
+        .add_attribute("owner", owner)
         .add_attribute("oracle", config.oracle))
 }
 
@@ -37,38 +44,48 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    let takes_funds = matches!(
+        msg,
+        ExecuteMsg::OpenPosition { .. }
+            | ExecuteMsg::Deposit { .. }
+            | ExecuteMsg::Repay { .. }
+            | ExecuteMsg::Seize { .. }
+    );
+    if !takes_funds {
+        nonpayable(&info)?;
+    }
     match msg {
         ExecuteMsg::OpenPosition {
             automation,
             push_to_draw_down_sink,
         } => {
             let payments = Payment::from_funds(&info)?;
-            user::open_position(
-                deps,
-                env,
-                info.sender,
-                payments,
+            let hook = Payable::OpenPosition {
                 automation,
                 push_to_draw_down_sink,
-            )
+            };
+            pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Deposit {
             position_id,
             push_to_draw_down_sink,
         } => {
             let payments = Payment::from_funds(&info)?;
-            user::deposit(
+            let hook = Payable::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            };
+            pay(deps, env, info.sender, payments, hook)
+        }
+        ExecuteMsg::Repay { position_id } => {
+            let payments = Payment::from_funds(&info)?;
+            pay(
                 deps,
                 env,
                 info.sender,
-                position_id,
                 payments,
-                push_to_draw_down_sink,
+                Payable::Repay { position_id },
             )
-        }
-        ExecuteMsg::Repay { position_id } => {
-            let payment = Payment::single(Payment::from_funds(&info)?)?;
-            user::repay(deps, env, position_id, payment)
         }
         ExecuteMsg::Seize {
             position_id,
@@ -78,37 +95,18 @@ pub fn execute(
             collateral_amount,
             recipient,
         } => {
-            let mut payment = Payment::single(Payment::from_funds(&info)?)?;
-            payment.payer = info.sender;
-            seize(
-                deps,
-                env,
-                payment,
-                SeizeArgs {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                },
-            )
+            let payments = Payment::from_funds(&info)?;
+            let hook = Payable::Seize(SeizeArgs {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            });
+            pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Receive(cw20_msg) => receive(deps, env, info, cw20_msg),
-        msg => {
-            nonpayable(&info)?;
-            execute_nonpayable(deps, env, info, msg)
-        }
-    }
-}
-
-fn execute_nonpayable(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> Result<Response, ContractError> {
-    match msg {
         ExecuteMsg::ListAsset { denom, params } => {
             admin::list_asset(deps, env, info, denom, params)
         }
@@ -117,9 +115,9 @@ fn execute_nonpayable(
         }
         ExecuteMsg::UpdateConfig(update) => admin::update_config(deps, info, update),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            admin::transfer_ownership(deps, info, new_owner)
+            admin::transfer_ownership(deps, env, info, new_owner)
         }
-        ExecuteMsg::AcceptOwnership {} => admin::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => admin::accept_ownership(deps, env, info),
         ExecuteMsg::WithdrawReserves {
             denom,
             amount,
@@ -157,85 +155,151 @@ fn execute_nonpayable(
             amount,
         } => allow_top_up(deps, info, position_id, amount),
         ExecuteMsg::DisallowTopUp { position_id } => disallow_top_up(deps, info, position_id),
-        ExecuteMsg::OpenPosition { .. }
-        | ExecuteMsg::Deposit { .. }
-        | ExecuteMsg::Repay { .. }
-        | ExecuteMsg::Seize { .. }
-        | ExecuteMsg::Receive(_) => Err(ContractError::UnexpectedFunds {
-            reason: "payable message routed as non-payable".to_string(),
-        }),
+        ExecuteMsg::SetRedemptionsPaused { paused } => {
+            admin::set_redemptions_paused(deps, info, paused)
+        }
     }
 }
 
-/// cw20 tokens: the token contract is `info.sender`, the payer is `cw20_msg.sender`.
-fn receive(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    cw20_msg: cw20::Cw20ReceiveMsg,
-) -> Result<Response, ContractError> {
-    nonpayable(&info)?;
-    let denom = format!("cw20:{}", info.sender);
-    // cw20-base 2.x forwards a `send` of zero: refused like zero native funds (SPEC 5).
-    if cw20_msg.amount.is_zero() {
-        return Err(ContractError::ZeroAmount { denom });
-    }
-    let payment = Payment {
-        denom,
-        amount: cw20_msg.amount,
-        payer: deps.api.addr_validate(&cw20_msg.sender)?,
-    };
-    match from_json(&cw20_msg.msg)? {
-        ReceiveMsg::OpenPosition {
-            automation,
-            push_to_draw_down_sink,
-        } => {
-            let owner = payment.payer.clone();
-            user::open_position(
-                deps,
-                env,
-                owner,
-                vec![payment],
+/// The messages that come with tokens, whichever way the tokens arrive: native funds, or a cw20
+/// `send` whose hook is the message of the same name.
+enum Payable {
+    OpenPosition {
+        automation: Option<keel_types::market::Automation>,
+        push_to_draw_down_sink: bool,
+    },
+    Deposit {
+        position_id: u64,
+        push_to_draw_down_sink: bool,
+    },
+    Repay {
+        position_id: u64,
+    },
+    Seize(SeizeArgs),
+    Redeem {
+        position_id: u64,
+        collateral_denom: String,
+        min_collateral_out: Option<cosmwasm_std::Uint128>,
+    },
+}
+
+impl From<ReceiveMsg> for Payable {
+    fn from(msg: ReceiveMsg) -> Self {
+        match msg {
+            ReceiveMsg::OpenPosition {
                 automation,
                 push_to_draw_down_sink,
-            )
-        }
-        ReceiveMsg::Deposit {
-            position_id,
-            push_to_draw_down_sink,
-        } => {
-            let sender = payment.payer.clone();
-            user::deposit(
-                deps,
-                env,
-                sender,
-                position_id,
-                vec![payment],
+            } => Payable::OpenPosition {
+                automation,
                 push_to_draw_down_sink,
-            )
-        }
-        ReceiveMsg::Repay { position_id } => user::repay(deps, env, position_id, payment),
-        ReceiveMsg::Seize {
-            position_id,
-            debt_denom,
-            repay_amount,
-            collateral_denom,
-            collateral_amount,
-            recipient,
-        } => seize(
-            deps,
-            env,
-            payment,
-            SeizeArgs {
+            },
+            ReceiveMsg::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            } => Payable::Deposit {
+                position_id,
+                push_to_draw_down_sink,
+            },
+            ReceiveMsg::Repay { position_id } => Payable::Repay { position_id },
+            ReceiveMsg::Seize {
                 position_id,
                 debt_denom,
                 repay_amount,
                 collateral_denom,
                 collateral_amount,
                 recipient,
+            } => Payable::Seize(SeizeArgs {
+                position_id,
+                debt_denom,
+                repay_amount,
+                collateral_denom,
+                collateral_amount,
+                recipient,
+            }),
+            ReceiveMsg::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            } => Payable::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
             },
+        }
+    }
+}
+
+/// Routes a message that came with `payments` from `sender` (the cw20 `send`'s sender for a
+/// hook: the owner of a new position, the one refunded).
+fn pay(
+    deps: DepsMut,
+    env: Env,
+    sender: Addr,
+    payments: Vec<Payment>,
+    msg: Payable,
+) -> Result<Response, ContractError> {
+    match msg {
+        Payable::OpenPosition {
+            automation,
+            push_to_draw_down_sink,
+        } => user::open_position(
+            deps,
+            env,
+            sender,
+            payments,
+            automation,
+            push_to_draw_down_sink,
+        ),
+        Payable::Deposit {
+            position_id,
+            push_to_draw_down_sink,
+        } => user::deposit(
+            deps,
+            env,
+            sender,
+            position_id,
+            payments,
+            push_to_draw_down_sink,
+        ),
+        Payable::Repay { position_id } => {
+            user::repay(deps, env, position_id, Payment::single(payments)?)
+        }
+        Payable::Seize(args) => seize(deps, env, Payment::single(payments)?, args),
+        Payable::Redeem {
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        } => redeem(
+            deps,
+            env,
+            Payment::single(payments)?,
+            position_id,
+            collateral_denom,
+            min_collateral_out,
         ),
     }
+}
+
+/// cw20 tokens: the token contract is `info.sender`; the acting address is `cw20_msg.sender`.
+fn receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    cw20_msg: cw20::Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
+    let denom = format!("cw20:{}", info.sender);
+    // cw20-base 2.x forwards a `send` of zero: refused like zero native funds (SPEC 5).
+    if cw20_msg.amount.is_zero() {
+        return Err(ContractError::ZeroAmount { denom });
+    }
+    let sender = deps.api.addr_validate(&cw20_msg.sender)?;
+    let payment = Payment {
+        denom,
+        amount: cw20_msg.amount,
+        payer: sender.clone(),
+    };
+    let msg: ReceiveMsg = from_json(&cw20_msg.msg)?;
+    pay(deps, env, sender, vec![payment], msg.into())
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -264,6 +328,20 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             position_id,
             actions,
         } => to_json_binary(&query::simulate(deps, env, position_id, actions)?),
+        QueryMsg::RedemptionQuote {
+            position_id,
+            collateral_denom,
+            amount,
+        } => to_json_binary(&query::redemption_quote(
+            deps,
+            env,
+            position_id,
+            collateral_denom,
+            amount,
+        )?),
+        QueryMsg::RedeemablePositions { start_after, limit } => {
+            to_json_binary(&query::redeemable_positions(deps, env, start_after, limit)?)
+        }
         QueryMsg::TopUpConsent {
             position_id,
             source,
@@ -282,24 +360,25 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     }?)
 }
 
+/// Refuses another contract's state and a downgrade (cw2). From the version before records
+/// were versioned, moves the owner out of the config record into cw-ownable and rewrites the
+/// config in its current format; every other record migrates lazily, when next saved.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME || !version_le(&stored.version, CONTRACT_VERSION) {
-        return Err(ContractError::InvalidMigration {
-            from_contract: stored.contract,
-            from_version: stored.version,
-        });
+    let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    if let Some(legacy) = Config::load_legacy_ownership(deps.storage, deps.api)? {
+        let ownership = cw_ownable::Ownership {
+            owner: Some(legacy.owner),
+            pending_owner: legacy.pending_owner,
+            pending_expiry: None,
+        };
+        cw_ownable::OwnershipStore::new(cw_ownable::OWNERSHIP_KEY)
+            .item
+            .save(deps.storage, &ownership)?;
+        Config::load(deps.storage, deps.api)?.save(deps.storage, deps.api)?;
     }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from.to_string())
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-/// `a <= b` for dotted numeric versions (no downgrade).
-fn version_le(a: &str, b: &str) -> bool {
-    let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parse(a) <= parse(b)
 }

@@ -1,6 +1,7 @@
 use cosmwasm_std::{Decimal, Decimal256, OverflowError, StdError, Uint128};
 use cw2::VersionError;
 use keel_math::MathError;
+use keel_types::record::RecordError;
 use thiserror::Error;
 
 /// Every way a market message can fail. Each variant names what is wrong.
@@ -17,6 +18,9 @@ pub enum ContractError {
 
     #[error("{0}")]
     Version(#[from] VersionError),
+
+    #[error("{0}")]
+    Record(#[from] RecordError),
 
     #[error("unauthorized: {action} is not allowed for {sender}")]
     Unauthorized { action: String, sender: String },
@@ -152,6 +156,31 @@ pub enum ContractError {
         source_addr: String,
     },
 
+    #[error("position {position_id} is not redeemable: {reason}")]
+    NotRedeemable { position_id: u64, reason: String },
+
+    #[error("redemptions are paused")]
+    RedemptionsPaused {},
+
+    #[error("the price of {denom} is pending confirmation")]
+    PricePending { denom: String },
+
+    #[error("position {position_id} holds no {denom}")]
+    CollateralNotHeld { position_id: u64, denom: String },
+
+    #[error("slippage: collateral out {collateral_out} is below min_collateral_out {min_collateral_out}")]
+    SlippageExceeded {
+        collateral_out: Uint128,
+        min_collateral_out: Uint128,
+    },
+
+    #[error("a redemption would lower the liquidation health factor of position {position_id} from {before} to {after}: it is left to liquidation")]
+    LiquidationHealthWouldFall {
+        position_id: u64,
+        before: Decimal256,
+        after: Decimal256,
+    },
+
     #[error("invalid automation: {reason}")]
     InvalidAutomation { reason: String },
 
@@ -160,6 +189,25 @@ pub enum ContractError {
         from_contract: String,
         from_version: String,
     },
+}
+
+/// cw-utils' payment checks, in the market's own variants.
+impl From<cw_utils::PaymentError> for ContractError {
+    fn from(e: cw_utils::PaymentError) -> Self {
+        use cw_utils::PaymentError as P;
+        match e {
+            P::NoFunds {} => ContractError::NoFunds {},
+            P::NonPayable {} => ContractError::UnexpectedFunds {
+                reason: "this message takes no funds".to_string(),
+            },
+            P::MultipleDenoms {} => ContractError::UnexpectedFunds {
+                reason: "send exactly one denom".to_string(),
+            },
+            other => ContractError::UnexpectedFunds {
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 impl ContractError {

@@ -164,7 +164,10 @@ pub fn deposit(
         return Err(ContractError::CannotDepositMinted { denom });
     }
     let scaled = to_scaled_down(amount, asset.state.supply_index)?;
-    if scaled.is_zero() {
+    // A balance worth zero base units is not held (SPEC 3.3): a deposit that would leave one
+    // (a base unit at an index above 1 rounds down to nothing) is refused, not booked.
+    let balance = scaled_collateral(position, asset.id).checked_add(scaled)?;
+    if scaled.is_zero() || to_underlying_down(balance, asset.state.supply_index)?.is_zero() {
         return Err(ContractError::ZeroAmount { denom });
     }
     let self_repay = position
@@ -330,11 +333,13 @@ pub fn repay(
 }
 
 /// Which prices value a position: spot for liquidation and rebalancing, conservative
-/// (`min`/`max` with the TWAP) for the borrow health floor.
+/// (`min`/`max` with the TWAP) for the borrow health floor, and for redemptions collateral at
+/// `max(price, twap)` with debts at `price` (SPEC 3.6a).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Pricing {
     Spot,
     Conservative,
+    Redemption,
 }
 
 /// Health of a position (SPEC 3.3). Collateral of an asset with `collateral_enabled: false`
@@ -348,16 +353,17 @@ pub fn health(
     pricing: Pricing,
 ) -> Result<Health, ContractError> {
     let conservative = pricing == Pricing::Conservative;
-    if conservative && !prices.has_twap() {
+    if pricing != Pricing::Spot && !prices.has_twap() {
         // A bug, not a user error: the message fetched its prices without the TWAP.
         return Err(ContractError::Std(cosmwasm_std::StdError::generic_err(
-            "conservative valuation needs prices fetched with the TWAP",
+            "valuing with the TWAP needs prices fetched with it",
         )));
     }
     let mut collateral = Vec::with_capacity(position.collateral.len());
     for b in &position.collateral {
         let asset = assets.get(b.asset)?;
         let price = match prices.get(b.asset, asset.denom()) {
+            Ok(price) if pricing == Pricing::Redemption => price.redemption(),
             Ok(price) => price.collateral(conservative),
             // The floor check counts collateral without a valid price as zero (SPEC 3.3).
             Err(_) if conservative => continue,
@@ -484,7 +490,7 @@ mod tests {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-        assert!(err.contains("needs prices fetched with the TWAP"), "{err}");
+        assert!(err.contains("needs prices fetched with it"), "{err}");
         // with the TWAP asked for, the check passes and valuation goes on (here: to the
         // missing asset)
         let err = health(

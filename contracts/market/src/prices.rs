@@ -16,13 +16,24 @@ pub struct AssetPrice {
     pub price: Decimal,
     /// The oracle's TWAP when valid.
     pub twap: Option<Decimal>,
+    /// Some feeder holds a pending price: the served price may lag a confirmed move.
+    pub pending: bool,
 }
 
 impl AssetPrice {
     pub const ONE: AssetPrice = AssetPrice {
         price: Decimal::one(),
         twap: None,
+        pending: false,
     };
+
+    /// Collateral at its redemption price: `max(price, twap)` (SPEC 3.6a).
+    pub fn redemption(&self) -> Decimal {
+        match self.twap {
+            Some(twap) => self.price.max(twap),
+            None => self.price,
+        }
+    }
 
     /// Collateral valued conservatively: `min(price, twap)`.
     pub fn collateral(&self, conservative: bool) -> Decimal {
@@ -133,6 +144,7 @@ pub fn fetch_prices(
             AssetPrice {
                 price: found.price,
                 twap: found.twap.filter(|t| !t.is_zero()),
+                pending: found.pending,
             },
         );
     }

@@ -8,13 +8,15 @@ use keel_math::{
 use keel_types::market::{
     AssetResponse, ConfigResponse, HealthResponse, LiquidatablePositionsResponse,
     LiquidationContextResponse, MaxBorrowResponse, PositionBalance, PositionResponse,
-    SimulateAction, TopUpConsentResponse,
+    RedeemablePosition, RedeemablePositionsResponse, RedemptionQuoteResponse, SimulateAction,
+    TopUpConsentResponse,
 };
+use keel_types::record::RecordError;
 
 use crate::assets::{Assets, LoadedAsset};
 use crate::error::ContractError;
 use crate::execute::automation::{apply_self_repay, stored_to_automation};
-use crate::execute::Touch;
+use crate::execute::{redeem, Touch};
 use crate::position::{
     self, asset_ids, bounds, collateral_amount, debt_amount, health, load_position,
     load_position_assets, Pricing,
@@ -33,13 +35,16 @@ fn limit(limit: Option<u32>) -> usize {
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let c = Config::load(deps.storage, deps.api)?;
+    let ownership = cw_ownable::get_ownership(deps.storage)?;
     let moet_denom = match c.moet {
         Some(id) => Some(crate::state::ASSET_INFO.load(deps.storage, id)?.denom),
         None => None,
     };
     Ok(ConfigResponse {
-        owner: c.owner,
-        pending_owner: c.pending_owner,
+        owner: ownership
+            .owner
+            .ok_or_else(|| cosmwasm_std::StdError::not_found("owner"))?,
+        pending_owner: ownership.pending_owner,
         oracle: c.oracle,
         liquidator: c.liquidator,
         guardian: c.guardian,
@@ -51,6 +56,9 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
         max_close_factor: c.max_close_factor,
         max_liquidation_bonus: c.max_liquidation_bonus,
         max_position_assets: c.max_position_assets,
+        redemption_fee: c.redemption_fee,
+        redemption_health: c.redemption_health,
+        redemptions_paused: c.redemptions_paused,
         moet_denom,
     })
 }
@@ -272,7 +280,7 @@ pub fn positions(
         None => POSITIONS
             .range(deps.storage, start_after)
             .take(limit(limit_))
-            .collect::<StdResult<_>>()?,
+            .collect::<Result<_, RecordError>>()?,
     };
     position_responses(deps, &env, list)
 }
@@ -286,7 +294,7 @@ pub fn liquidatable_positions(
     let scanned: Vec<(PositionId, Position)> = POSITIONS
         .range(deps.storage, start_after)
         .take(limit(limit_))
-        .collect::<StdResult<_>>()?;
+        .collect::<Result<_, RecordError>>()?;
     let last_scanned = scanned.last().map(|(id, _)| *id);
     let with_debt = scanned
         .into_iter()
@@ -497,5 +505,137 @@ pub fn top_up_consent(
         amount: TOP_UP_CONSENT
             .may_load(deps.storage, (position_id, source.as_slice()))?
             .unwrap_or_default(),
+    })
+}
+
+/// Whether `e` is a redemption refused for what the position or the market is now (a quote
+/// answers `redeemable: false`), rather than bad input (a quote fails).
+fn refuses_redemption(e: &ContractError) -> bool {
+    matches!(
+        e,
+        ContractError::NotRedeemable { .. }
+            | ContractError::CollateralNotHeld { .. }
+            | ContractError::PricePending { .. }
+            | ContractError::PriceUnavailable { .. }
+            | ContractError::LiquidationHealthWouldFall { .. }
+            | ContractError::DebtBelowMinimum { .. }
+            | ContractError::InsufficientLiquidity { .. }
+    )
+}
+
+/// What `redeem` of `amount` MOET (null: the cap) would do now, with the same computation
+/// (SPEC 3.6a): interest and pending self-repay applied, redemption prices.
+pub fn redemption_quote(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+    collateral_denom: String,
+    amount: Option<Uint128>,
+) -> Result<RedemptionQuoteResponse, ContractError> {
+    let mut touch = Touch::load(deps, &env, position_id)?;
+    touch.include_moet(deps.storage)?;
+    let collateral = touch.include(deps.storage, &collateral_denom)?;
+    let refused = |health: Option<Decimal256>| RedemptionQuoteResponse {
+        redeemable: false,
+        repay_amount: Uint128::zero(),
+        collateral_out: Uint128::zero(),
+        fee_value: Decimal256::zero(),
+        health_before: health,
+        health_after: health,
+    };
+    let prices = match touch.prices(&deps.querier) {
+        Ok(prices) => prices,
+        Err(e) if refuses_redemption(&e) => return Ok(refused(None)),
+        Err(e) => return Err(e),
+    };
+    apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+    let now = health(&touch.position, &touch.assets, &prices, Pricing::Redemption)?.health_factor;
+    if touch.config.redemptions_paused {
+        return Ok(refused(now));
+    }
+    let sent = amount.unwrap_or(Uint128::MAX);
+    let planned = redeem::plan(&touch, &prices, collateral, sent)
+        .and_then(|plan| Ok((redeem::apply(&mut touch, &prices, &plan)?, plan)));
+    match planned {
+        Ok((applied, plan)) => Ok(RedemptionQuoteResponse {
+            redeemable: true,
+            repay_amount: plan.amounts.repay,
+            collateral_out: plan.amounts.collateral_out,
+            fee_value: applied.fee_value,
+            health_before: plan.health_before,
+            health_after: applied.health_after,
+        }),
+        Err(e) if refuses_redemption(&e) => Ok(refused(now)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Scans `limit` positions after `start_after` and returns those owing MOET whose HF at
+/// redemption prices (pending self-repay applied) is below their redemption health. The LHF
+/// rule of `redeem` is not applied here.
+pub fn redeemable_positions(
+    deps: Deps,
+    env: Env,
+    start_after: Option<PositionId>,
+    limit_: Option<u32>,
+) -> Result<RedeemablePositionsResponse, ContractError> {
+    let config = Config::load(deps.storage, deps.api)?;
+    let scanned: Vec<(PositionId, Position)> = POSITIONS
+        .range(deps.storage, start_after)
+        .take(limit(limit_))
+        .collect::<Result<_, RecordError>>()?;
+    let last_scanned = scanned.last().map(|(id, _)| *id);
+    let Some(moet) = config.moet else {
+        return Ok(RedeemablePositionsResponse {
+            positions: vec![],
+            last_scanned,
+        });
+    };
+    let owing: Vec<(PositionId, Position)> = scanned
+        .into_iter()
+        .filter(|(_, p)| !position::scaled_debt(p, moet).is_zero())
+        .collect();
+    // One oracle query for every asset of the positions that owe MOET.
+    let mut assets = Assets::new(env.block.time.seconds());
+    let mut ids: Vec<AssetId> = vec![];
+    for (_, p) in &owing {
+        load_position_assets(deps.storage, p, &mut assets)?;
+        for id in asset_ids(p) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let (prices, _) =
+        fetch_prices_lenient(&deps.querier, &config.oracle, &assets, &ids, Twap::Fetch)?;
+    let mut positions = vec![];
+    for (id, p) in owing {
+        let priced = asset_ids(&p).into_iter().all(|a| {
+            assets
+                .get(a)
+                .is_ok_and(|asset| prices.get(a, asset.denom()).is_ok())
+        });
+        if !priced {
+            continue;
+        }
+        let owner = deps.api.addr_humanize(&p.owner)?;
+        let mut touch = Touch::with_position(deps.storage, &env, config.clone(), id, p, owner)?;
+        touch.set_prices(prices.clone());
+        apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+        let moet_debt = debt_amount(&touch.position, touch.assets.get(moet)?)?;
+        let hf =
+            health(&touch.position, &touch.assets, &prices, Pricing::Redemption)?.health_factor;
+        let target = Decimal256::from(redeem::threshold(&touch));
+        if let Some(hf) = hf.filter(|hf| *hf < target && !moet_debt.is_zero()) {
+            positions.push(RedeemablePosition {
+                position_id: id,
+                health_factor: hf,
+                moet_debt,
+            });
+        }
+    }
+    Ok(RedeemablePositionsResponse {
+        positions,
+        last_scanned,
     })
 }

@@ -43,6 +43,9 @@ pub enum ContractError {
     #[error("Invalid config: {reason}")]
     InvalidConfig { reason: String },
 
+    #[error("Too many pending prices for {denom}: at most {max} feeders may hold one at once")]
+    TooManyPending { denom: String, max: usize },
+
     #[error("Empty push: no prices given")]
     EmptyPush {},
 

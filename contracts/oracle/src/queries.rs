@@ -61,6 +61,7 @@ fn price_of(
                 twap,
                 source,
                 updated_at,
+                pending: state.has_pending(now),
             });
         }
     }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `c` | `Item<Config>` | owner, pending owner, global parameters |
 //! | `f` + address | `Map<&Addr, Empty>` | the feeders |
-//! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending price, TWAP ring |
+//! | `s` + denom | [`DenomStore`] | sources, overrides, accepted and pending prices, TWAP ring |
 //!
 //! A price query or a push reads one record per denom and nothing else: the TWAP ring lives in
 //! the denom's record (it holds the window only, see [`crate::twap`]), and so do the global
@@ -65,8 +65,9 @@ pub struct DenomState {
     pub max_deviation: Option<Decimal>,
     /// The current accepted price, `None` until the first accepted push.
     pub accepted: Option<Accepted>,
-    /// A deviating push waiting for confirmation.
-    pub pending: Option<Pending>,
+    /// Deviating pushes waiting for confirmation: at most one per feeder, in the order their
+    /// feeders first held one (bounded by `execute::push::MAX_PENDING`).
+    pub pending: Vec<Pending>,
     /// The TWAP observations, oldest first.
     pub observations: Vec<Observation>,
 }
@@ -79,6 +80,27 @@ impl DenomState {
     pub fn max_deviation(&self) -> Decimal {
         self.max_deviation.unwrap_or(self.params.max_deviation)
     }
+
+    /// The deviation guard's reference in the block at `height` and time `now`: the accepted
+    /// price as it stood when the block began, or, once a price was accepted in this block, the
+    /// reference that acceptance recorded. `None` when there is no accepted price or it is stale
+    /// (the next push is accepted at once and becomes the reference).
+    pub fn reference(&self, now: u64, height: u64) -> Option<Decimal> {
+        let accepted = self.accepted.as_ref()?;
+        if accepted.height == height {
+            return Some(accepted.reference);
+        }
+        // Accepted in an earlier block: it is the price as the block began.
+        (now.saturating_sub(accepted.time) <= self.max_age()).then_some(accepted.price)
+    }
+
+    /// Whether some feeder holds a pending price that has not expired (`max_age`).
+    pub fn has_pending(&self, now: u64) -> bool {
+        let max_age = self.max_age();
+        self.pending
+            .iter()
+            .any(|pending| now.saturating_sub(pending.time) <= max_age)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,13 +108,20 @@ pub struct Accepted {
     pub price: Decimal,
     /// Block time of the push that was accepted.
     pub time: u64,
+    /// Block height of that push.
+    pub height: u64,
+    /// The deviation guard's reference for the rest of block `height`: the price accepted before
+    /// that block when it was fresh, else the first price accepted in the block, or the last one
+    /// accepted there by confirmation. Meaningless once the block is over.
+    pub reference: Decimal,
 }
 
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub price: Decimal,
     pub feeder: Addr,
-    /// Block time of the push that made it pending.
+    /// Block time of the push that made it pending (kept while the feeder's later pushes stay
+    /// within `max_deviation` of its pending price).
     pub time: u64,
 }
 
@@ -102,19 +131,28 @@ pub const DENOMS: DenomStore = DenomStore::new("s");
 
 const MAX_AGE_OVERRIDE: u8 = 1;
 const MAX_DEVIATION_OVERRIDE: u8 = 2;
-const ACCEPTED: u8 = 4;
-const PENDING: u8 = 8;
+/// Records of version 0.1.0: the accepted `price time`, read as accepted before block 1.
+const LEGACY_ACCEPTED: u8 = 4;
+/// Records of version 0.1.0: one pending `price feeder time`.
+const LEGACY_PENDING: u8 = 8;
+const ACCEPTED: u8 = 16;
+const PENDING: u8 = 32;
 
 const FEED: u8 = 0;
 const TWAP: u8 = 1;
 const FIXED: u8 = 2;
 
 /// The denom records, binary (`keel_types::codec`): `flags:u8` (max_age override 1,
-/// max_deviation override 2, accepted 4, pending 8), `n:u8` sources (`0` feed, `1` twap, `2` and
+/// max_deviation override 2, accepted 16, pending 32), `n:u8` sources (`0` feed, `1` twap, `2` and
 /// a price: fixed), the overrides when set, the global `max_age`, `max_deviation` and
-/// `twap_window`, the accepted `price time` and the pending `price feeder time` when set, then
-/// the TWAP ring in [`twap::encode`]'s form. Integers are `uint`s, prices their atomics as `uint`s,
-/// parameters `keel_types::codec::put_decimal`'s round form, the feeder its address as text.
+/// `twap_window`, the accepted `price time height reference` when set, the pending prices as
+/// `count:u8` and per feeder `price feeder time` when any, then the TWAP ring in
+/// [`twap::encode`]'s form. Integers are `uint`s, prices their atomics as `uint`s, parameters
+/// `keel_types::codec::put_decimal`'s round form, the feeder its address as text.
+///
+/// Flags 4 and 8 are never written: they mark records of version 0.1.0 (accepted `price time`;
+/// one pending `price feeder time`), which still decode (the accepted price as of an earlier block,
+/// the pending price as a list of one).
 pub struct DenomStore {
     keys: Map<&'static str, Empty>,
 }
@@ -135,6 +173,21 @@ fn take_u64(bytes: &mut &[u8]) -> StdResult<u64> {
     Ok(u64::from_be_bytes(take_uint::<8>(bytes)?))
 }
 
+fn put_pending(out: &mut Vec<u8>, pending: &Pending) -> StdResult<()> {
+    put_price(out, pending.price);
+    put_str(out, pending.feeder.as_str())?;
+    put_uint(out, &pending.time.to_be_bytes());
+    Ok(())
+}
+
+fn take_pending(bytes: &mut &[u8]) -> StdResult<Pending> {
+    Ok(Pending {
+        price: take_price(bytes)?,
+        feeder: Addr::unchecked(take_str(bytes)?),
+        time: take_u64(bytes)?,
+    })
+}
+
 impl DenomStore {
     pub const fn new(namespace: &'static str) -> Self {
         DenomStore {
@@ -147,7 +200,7 @@ impl DenomStore {
             (state.max_age.is_some(), MAX_AGE_OVERRIDE),
             (state.max_deviation.is_some(), MAX_DEVIATION_OVERRIDE),
             (state.accepted.is_some(), ACCEPTED),
-            (state.pending.is_some(), PENDING),
+            (!state.pending.is_empty(), PENDING),
         ]);
         let mut out = Vec::with_capacity(64);
         out.push(flags);
@@ -177,11 +230,17 @@ impl DenomStore {
         if let Some(accepted) = &state.accepted {
             put_price(&mut out, accepted.price);
             put_uint(&mut out, &accepted.time.to_be_bytes());
+            put_uint(&mut out, &accepted.height.to_be_bytes());
+            put_price(&mut out, accepted.reference);
         }
-        if let Some(pending) = &state.pending {
-            put_price(&mut out, pending.price);
-            put_str(&mut out, pending.feeder.as_str())?;
-            put_uint(&mut out, &pending.time.to_be_bytes());
+        if !state.pending.is_empty() {
+            out.push(
+                u8::try_from(state.pending.len())
+                    .map_err(|_| StdError::generic_err("over 255 pending prices"))?,
+            );
+            for pending in &state.pending {
+                put_pending(&mut out, pending)?;
+            }
         }
         out.extend_from_slice(&twap::encode(&state.observations));
         Ok(out)
@@ -218,22 +277,37 @@ impl DenomStore {
                 max_deviation: take_decimal(bytes)?,
                 twap_window: take_u64(bytes)?,
             };
-            let accepted = if flags & ACCEPTED != 0 {
-                Some(Accepted {
+            let accepted = match (flags & LEGACY_ACCEPTED != 0, flags & ACCEPTED != 0) {
+                (false, false) => None,
+                (true, false) => {
+                    let price = take_price(bytes)?;
+                    Some(Accepted {
+                        price,
+                        time: take_u64(bytes)?,
+                        height: 0,
+                        reference: price,
+                    })
+                }
+                (false, true) => Some(Accepted {
                     price: take_price(bytes)?,
                     time: take_u64(bytes)?,
-                })
-            } else {
-                None
+                    height: take_u64(bytes)?,
+                    reference: take_price(bytes)?,
+                }),
+                (true, true) => return Err(corrupt(denom)),
             };
-            let pending = if flags & PENDING != 0 {
-                Some(Pending {
-                    price: take_price(bytes)?,
-                    feeder: Addr::unchecked(take_str(bytes)?),
-                    time: take_u64(bytes)?,
-                })
-            } else {
-                None
+            let pending = match (flags & LEGACY_PENDING != 0, flags & PENDING != 0) {
+                (false, false) => vec![],
+                (true, false) => vec![take_pending(bytes)?],
+                (false, true) => {
+                    let count = take_u8(bytes)?;
+                    let mut pending = Vec::with_capacity(usize::from(count));
+                    for _ in 0..count {
+                        pending.push(take_pending(bytes)?);
+                    }
+                    pending
+                }
+                (true, true) => return Err(corrupt(denom)),
             };
             Ok(DenomState {
                 sources,
@@ -302,6 +376,14 @@ impl DenomStore {
 mod tests {
     use super::*;
 
+    fn pending(feeder: &str, price: u128, time: u64) -> Pending {
+        Pending {
+            price: Decimal::raw(price),
+            feeder: Addr::unchecked(feeder),
+            time,
+        }
+    }
+
     fn state(full: bool) -> DenomState {
         DenomState {
             sources: vec![
@@ -321,12 +403,25 @@ mod tests {
             accepted: full.then(|| Accepted {
                 price: Decimal::raw(2_000_123_456_789_000_000_000),
                 time: 1_700_000_000,
+                height: 12_345_678,
+                reference: Decimal::raw(1_999_000_000_000_000_000_000),
             }),
-            pending: full.then(|| Pending {
-                price: Decimal::raw(3_000_000_000_000_000_000_000),
-                feeder: Addr::unchecked("cosmwasm1feeder"),
-                time: 1_700_000_060,
-            }),
+            pending: if full {
+                vec![
+                    pending(
+                        "cosmwasm1feeder",
+                        3_000_000_000_000_000_000_000,
+                        1_700_000_060,
+                    ),
+                    pending(
+                        "cosmwasm1other",
+                        2_900_000_000_000_000_000_000,
+                        1_700_000_070,
+                    ),
+                ]
+            } else {
+                vec![]
+            },
             observations: if full {
                 vec![
                     Observation {
@@ -368,5 +463,215 @@ mod tests {
             DenomStore::decode("d", &[0, 1, 7]).is_err(),
             "unknown source tag"
         );
+    }
+
+    #[test]
+    fn accepted_price_stores_its_block_height_and_reference() {
+        let mut with = state(false);
+        let without = DenomStore::encode(&with).unwrap().len();
+        with.accepted = Some(Accepted {
+            price: Decimal::raw(2_000_123_456_789_000_000_000),
+            time: 1_700_000_000,
+            height: 12_345_678,
+            reference: Decimal::raw(1_999_000_000_000_000_000_000),
+        });
+        // price 1 + 9, time 1 + 4, then the height 1 + 3 and the reference 1 + 9
+        assert_eq!(
+            DenomStore::encode(&with).unwrap().len() - without,
+            10 + 5 + 4 + 10
+        );
+    }
+
+    /// Version 0.1.0 wrote the accepted price without its block and at most one pending price.
+    #[test]
+    fn records_of_version_0_1_0_still_decode() {
+        let legacy = |accepted: bool, held: bool| {
+            let mut out = vec![
+                flags([(accepted, LEGACY_ACCEPTED), (held, LEGACY_PENDING)]),
+                1,
+                FEED,
+            ];
+            put_uint(&mut out, &300u64.to_be_bytes());
+            put_decimal(&mut out, Decimal::percent(10));
+            put_uint(&mut out, &1800u64.to_be_bytes());
+            if accepted {
+                put_price(&mut out, Decimal::percent(10_000));
+                put_uint(&mut out, &1_000u64.to_be_bytes());
+            }
+            if held {
+                put_pending(&mut out, &pending("f", 150_000_000_000_000_000_000, 1_010)).unwrap();
+            }
+            out
+        };
+        let state = DenomStore::decode("d", &legacy(true, true)).unwrap();
+        assert_eq!(
+            state.accepted,
+            Some(Accepted {
+                price: Decimal::percent(10_000),
+                time: 1_000,
+                height: 0,
+                reference: Decimal::percent(10_000),
+            })
+        );
+        assert_eq!(
+            state.pending,
+            vec![pending("f", 150_000_000_000_000_000_000, 1_010)]
+        );
+        // as of block 0: in any later block the reference is the accepted price while fresh
+        assert_eq!(state.reference(1_100, 7), Some(Decimal::percent(10_000)));
+        assert_eq!(state.reference(1_301, 7), None);
+        let empty = DenomStore::decode("d", &legacy(false, false)).unwrap();
+        assert_eq!((empty.accepted, empty.pending), (None, vec![]));
+        // rewritten in the current layout, it reads back the same
+        let rewritten = DenomStore::encode(&state).unwrap();
+        assert_eq!(rewritten.first().copied(), Some(ACCEPTED | PENDING));
+        assert_eq!(DenomStore::decode("d", &rewritten).unwrap(), state);
+        // a record cannot hold both forms
+        let mut both = legacy(true, false);
+        if let Some(flags) = both.first_mut() {
+            *flags |= ACCEPTED;
+        }
+        assert!(DenomStore::decode("d", &both).is_err());
+    }
+
+    #[test]
+    fn reference_is_the_price_as_the_block_began_or_the_one_recorded_in_it() {
+        let mut state = state(false);
+        assert_eq!(state.reference(1_000, 10), None, "no accepted price");
+        state.accepted = Some(Accepted {
+            price: Decimal::percent(11_000),
+            time: 1_000,
+            height: 10,
+            reference: Decimal::percent(10_000),
+        });
+        // in the block of the acceptance: the recorded reference
+        assert_eq!(state.reference(1_000, 10), Some(Decimal::percent(10_000)));
+        // in later blocks: the accepted price while fresh (300 s), then none
+        assert_eq!(state.reference(1_005, 11), Some(Decimal::percent(11_000)));
+        assert_eq!(state.reference(1_300, 70), Some(Decimal::percent(11_000)));
+        assert_eq!(state.reference(1_301, 71), None);
+    }
+
+    #[test]
+    fn pending_answers_ignore_expired_pending_prices() {
+        let mut state = state(false);
+        assert!(!state.has_pending(0));
+        state.pending = vec![pending("a", 1, 1_000), pending("b", 1, 1_100)];
+        assert!(state.has_pending(1_400));
+        assert!(!state.has_pending(1_401), "both older than max_age");
+    }
+
+    mod props {
+        use super::*;
+        use proptest::collection::vec;
+        use proptest::option;
+        use proptest::prelude::*;
+
+        fn decimal() -> impl Strategy<Value = Decimal> {
+            any::<u128>().prop_map(Decimal::raw)
+        }
+
+        fn source() -> impl Strategy<Value = PriceSource> {
+            prop_oneof![
+                Just(PriceSource::Feed {}),
+                Just(PriceSource::Twap {}),
+                decimal().prop_map(|price| PriceSource::Fixed { price }),
+            ]
+        }
+
+        fn accepted() -> impl Strategy<Value = Accepted> {
+            (decimal(), any::<u64>(), any::<u64>(), decimal()).prop_map(
+                |(price, time, height, reference)| Accepted {
+                    price,
+                    time,
+                    height,
+                    reference,
+                },
+            )
+        }
+
+        fn pending() -> impl Strategy<Value = Pending> {
+            (decimal(), "[a-z0-9]{1,90}", any::<u64>()).prop_map(|(price, feeder, time)| Pending {
+                price,
+                feeder: Addr::unchecked(feeder),
+                time,
+            })
+        }
+
+        /// Observations as the ring holds them: increasing times, gaps under 2^32 s.
+        fn observations() -> impl Strategy<Value = Vec<Observation>> {
+            (any::<u32>(), vec((1..u32::MAX, decimal()), 0..8)).prop_map(|(start, steps)| {
+                let mut time = u64::from(start);
+                steps
+                    .into_iter()
+                    .map(|(gap, price)| {
+                        time += u64::from(gap);
+                        Observation { time, price }
+                    })
+                    .collect()
+            })
+        }
+
+        fn denom_state() -> impl Strategy<Value = DenomState> {
+            (
+                vec(source(), 0..4),
+                (any::<u64>(), decimal(), any::<u64>()),
+                (option::of(any::<u64>()), option::of(decimal())),
+                option::of(accepted()),
+                vec(pending(), 0..10),
+                observations(),
+            )
+                .prop_map(
+                    |(
+                        sources,
+                        (max_age, max_deviation, twap_window),
+                        overrides,
+                        accepted,
+                        pending,
+                        observations,
+                    )| {
+                        DenomState {
+                            sources,
+                            params: Params {
+                                max_age,
+                                max_deviation,
+                                twap_window,
+                            },
+                            max_age: overrides.0,
+                            max_deviation: overrides.1,
+                            accepted,
+                            pending,
+                            observations,
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn any_denom_record_round_trips(state in denom_state()) {
+                let bytes = DenomStore::encode(&state).unwrap();
+                prop_assert_eq!(DenomStore::decode("d", &bytes).unwrap(), state);
+            }
+
+            /// Whatever the bytes, the decoder returns a record or an error: it never panics.
+            #[test]
+            fn no_bytes_make_the_decoder_panic(bytes in vec(any::<u8>(), 0..400)) {
+                let _ = DenomStore::decode("d", &bytes);
+            }
+
+            /// Corrupting one byte of a valid record decodes to something or fails, never panics.
+            #[test]
+            fn no_corrupted_record_makes_the_decoder_panic(
+                state in denom_state(),
+                at in any::<prop::sample::Index>(),
+                byte in any::<u8>(),
+            ) {
+                let mut bytes = DenomStore::encode(&state).unwrap();
+                let at = at.index(bytes.len());
+                bytes[at] = byte;
+                let _ = DenomStore::decode("d", &bytes);
+            }
+        }
     }
 }

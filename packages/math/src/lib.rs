@@ -14,6 +14,7 @@ mod health;
 mod interest;
 mod liquidation;
 mod rate;
+mod redemption;
 mod scaled;
 mod value;
 
@@ -26,6 +27,7 @@ pub use health::{
 pub use interest::{accrue, AccrualInput, AccrualOutput, SECONDS_PER_YEAR};
 pub use liquidation::{liquidation_amounts, LiquidationAmounts, LiquidationInput};
 pub use rate::{utilization, RateModel, RatePoint, MAX_RATE};
+pub use redemption::{redemption_amounts, RedemptionAmounts, RedemptionInput};
 pub use scaled::{
     to_scaled_down, to_scaled_up, to_underlying_down, to_underlying_exact, to_underlying_up, SCALE,
 };

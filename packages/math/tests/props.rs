@@ -778,3 +778,65 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// redemptions
+
+fn redemption_input() -> impl Strategy<Value = RedemptionInput> {
+    (
+        (1u128..=10_000_000, 1u128..=10_000_000),
+        (
+            1_001u128..=2_000,
+            1u128..=100,
+            0u128..=1000,
+            1_000u128..=3_000,
+        ),
+        (0u128..=10u128.pow(15), 0u8..=18, 0u128..=10u128.pow(15)),
+        (
+            0u128..=u128::from(u64::MAX),
+            1u128..=10u128.pow(24),
+            0u8..=18,
+        ),
+    )
+        .prop_map(
+            |((c, d), (t, f, cf, bf), (debt, md, min), (sent, p, cd))| RedemptionInput {
+                effective_collateral: Decimal256::from_ratio(c, 1000u128),
+                effective_debt: Decimal256::from_ratio(d, 1000u128),
+                target_health: Decimal::permille(t as u64),
+                fee: Decimal::permille(f as u64),
+                collateral_factor: Decimal::permille(cf as u64),
+                moet_borrow_factor: Decimal::permille(bf as u64),
+                moet_debt: Uint128::new(debt),
+                moet_decimals: md,
+                min_debt_value: Decimal::from_ratio(min, 10u128.pow(12)),
+                sent: Uint128::new(sent),
+                collateral_price: Decimal::raw(p),
+                collateral_decimals: cd,
+                collateral_amount: Uint128::new(sent / 3),
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The redeemer never gets more than `1 - f` of collateral per MOET burnt (at the redemption
+    /// price), never burns more than it sent or than the cap, and never takes more collateral
+    /// than the position holds; the cap leaves no debt below the minimum.
+    #[test]
+    fn redemption_bounds(input in redemption_input()) {
+        let a = redemption_amounts(&input).unwrap();
+        prop_assert!(a.repay <= input.sent && a.repay <= a.max_repay);
+        prop_assert!(a.max_repay <= input.moet_debt);
+        prop_assert!(a.collateral_out <= input.collateral_amount);
+        // out * p / 10^cd <= repay * (1 - f) / 10^md, exactly
+        let out_value = u512(a.collateral_out) * u512(input.collateral_price.atomics()) * pow10(input.moet_decimals);
+        let repay_value = u512(a.repay) * u512((Decimal::one() - input.fee).atomics()) * pow10(input.collateral_decimals);
+        prop_assert!(out_value <= repay_value, "{a:?}");
+        let left = input.moet_debt - a.max_repay;
+        if !left.is_zero() && !a.max_repay.is_zero() {
+            // value of what is left >= min_debt_value
+            prop_assert!(u512(left) * u512(WAD) >= u512(input.min_debt_value.atomics()) * pow10(input.moet_decimals));
+        }
+    }
+}

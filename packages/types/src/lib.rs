@@ -2,9 +2,9 @@
 //! the liquidator (SPEC sections 2-4). Contracts, tests and off-chain clients share these.
 
 pub mod codec;
-pub mod json;
 pub mod liquidator;
 pub mod market;
 pub mod oracle;
+pub mod record;
 
 pub use keel_math::{Band, HealthBounds, RateModel, RatePoint};

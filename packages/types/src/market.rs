@@ -2,16 +2,10 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Decimal, Decimal256, Uint128};
 use cw20::Cw20ReceiveMsg;
-use keel_math::{Band, HealthBounds, RateModel, RatePoint};
-use schemars::JsonSchema;
-use serde::Serialize;
+use keel_math::{Band, HealthBounds, RateModel};
 
-use crate::json::{newtype, unit, variant, FromJson, Json, JsonError, Object};
-use crate::{deserialize_via_json, json_struct, read_object};
-
-/// `{"owner", "oracle"}`; every other field is optional with its default (SPEC 3.0, 3.7).
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
+/// `{"owner", "oracle"}`; every other field is optional with its default.
+#[cw_serde]
 pub struct InstantiateMsg {
     pub owner: String,
     pub oracle: String,
@@ -33,6 +27,11 @@ pub struct InstantiateMsg {
     pub max_liquidation_bonus: Option<Decimal>,
     /// Most distinct denoms in one position (default 10).
     pub max_position_assets: Option<u32>,
+    /// Share of a redemption that stays with the redeemed position (default 0.005, from 0.001
+    /// to 0.1).
+    pub redemption_fee: Option<Decimal>,
+    /// Positions below this health factor may be redeemed against (default 1.3, above 1).
+    pub redemption_health: Option<Decimal>,
 }
 
 /// Whether lenders supply the asset, or the market mints it (MOET).
@@ -97,9 +96,7 @@ pub struct Automation {
     pub self_repay: bool,
 }
 
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 pub enum ExecuteMsg {
     // --- owner ---
     ListAsset {
@@ -172,6 +169,10 @@ pub enum ExecuteMsg {
     DisallowTopUp {
         position_id: u64,
     },
+    /// Owner: pauses or resumes redemptions. Guardian: may only pause them.
+    SetRedemptionsPaused {
+        paused: bool,
+    },
 
     // --- liquidator ---
     Seize {
@@ -188,9 +189,7 @@ pub enum ExecuteMsg {
 }
 
 /// The hook messages accepted with cw20 `send`: the same JSON as the execute messages.
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 pub enum ReceiveMsg {
     OpenPosition {
         automation: Option<Automation>,
@@ -213,6 +212,15 @@ pub enum ReceiveMsg {
         collateral_amount: Uint128,
         recipient: String,
     },
+    /// MOET only: redeems the MOET sent against position `position_id`'s MOET debt for its
+    /// `collateral_denom` at face value, less the redemption fee, which stays in the position
+    /// (SPEC 3.6a). Anyone; the redeemer is the `send`'s sender. The excess is refunded.
+    Redeem {
+        position_id: u64,
+        collateral_denom: String,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+    },
 }
 
 /// `update_config {...}`: every field optional; null leaves it unchanged.
@@ -231,6 +239,8 @@ pub struct ConfigUpdate {
     pub max_close_factor: Option<Decimal>,
     pub max_liquidation_bonus: Option<Decimal>,
     pub max_position_assets: Option<u32>,
+    pub redemption_fee: Option<Decimal>,
+    pub redemption_health: Option<Decimal>,
 }
 
 #[cw_serde]
@@ -245,9 +255,7 @@ pub enum SimulateAction {
     Repay { denom: String, amount: Uint128 },
 }
 
-// Read by `crate::json`: its `Deserialize` is not derived (see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -281,6 +289,21 @@ pub enum QueryMsg {
         position_id: u64,
         actions: Vec<SimulateAction>,
     },
+    /// What a `redeem` of `amount` MOET (null: the most the position can take) against the
+    /// position's `collateral_denom` would do now (SPEC 3.6a).
+    #[returns(RedemptionQuoteResponse)]
+    RedemptionQuote {
+        position_id: u64,
+        collateral_denom: String,
+        amount: Option<Uint128>,
+    },
+    /// Scans `limit` positions after `start_after`; returns those a redemption may take MOET
+    /// from (they owe MOET, and their HF at redemption prices is below their redemption health).
+    #[returns(RedeemablePositionsResponse)]
+    RedeemablePositions {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     /// What `source` has left of its consent to back position `position_id` as a top-up source
     /// (MOET base units); the owner needs none.
     #[returns(TopUpConsentResponse)]
@@ -309,6 +332,10 @@ pub struct ConfigResponse {
     pub max_close_factor: Decimal,
     pub max_liquidation_bonus: Decimal,
     pub max_position_assets: u32,
+    pub redemption_fee: Decimal,
+    pub redemption_health: Decimal,
+    /// Whether redemptions are paused (`set_redemptions_paused`).
+    pub redemptions_paused: bool,
     /// The minted asset (MOET) once listed.
     pub moet_denom: Option<String>,
 }
@@ -380,6 +407,38 @@ pub struct MaxBorrowResponse {
 }
 
 #[cw_serde]
+pub struct RedemptionQuoteResponse {
+    /// Whether the redemption would go through; `false` with zeros otherwise.
+    pub redeemable: bool,
+    /// MOET burnt against the debt (base units); the rest of what is sent is refunded.
+    pub repay_amount: Uint128,
+    /// Collateral paid to the redeemer (base units).
+    pub collateral_out: Uint128,
+    /// `repay_amount` minus the value of `collateral_out` at the redemption price (whole MOET):
+    /// what stays with the position.
+    pub fee_value: Decimal256,
+    /// HF at redemption prices, before and after.
+    pub health_before: Option<Decimal256>,
+    pub health_after: Option<Decimal256>,
+}
+
+#[cw_serde]
+pub struct RedeemablePosition {
+    pub position_id: u64,
+    /// HF at redemption prices (collateral at `max(price, twap)`).
+    pub health_factor: Decimal256,
+    /// MOET debt (base units).
+    pub moet_debt: Uint128,
+}
+
+#[cw_serde]
+pub struct RedeemablePositionsResponse {
+    pub positions: Vec<RedeemablePosition>,
+    /// The last position id scanned; pass it as `start_after` to go on. null when none scanned.
+    pub last_scanned: Option<u64>,
+}
+
+#[cw_serde]
 pub struct TopUpConsentResponse {
     /// MOET base units the source still consents to give the position.
     pub amount: Uint128,
@@ -400,291 +459,4 @@ pub struct LiquidationContextResponse {
     pub dust_debt_value: Decimal,
     pub max_close_factor: Decimal,
     pub max_liquidation_bonus: Decimal,
-}
-
-// --- reading messages (crate::json) -------------------------------------------------------
-
-deserialize_via_json!(InstantiateMsg, ExecuteMsg, ReceiveMsg, QueryMsg);
-
-const HEALTH_ALIASES: &[&str] = &["default_health", "default_health_bounds", "health_bounds"];
-
-impl FromJson for InstantiateMsg {
-    /// `owner`, then the settings `update_config` also takes, `oracle` required here.
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut o = Object::new(value)?;
-        let owner = o.field("owner")?;
-        let settings = ConfigUpdate::read(&mut o)?;
-        Ok(InstantiateMsg {
-            owner,
-            oracle: match settings.oracle {
-                Some(oracle) => oracle,
-                None => String::if_missing("oracle")?,
-            },
-            liquidator: settings.liquidator,
-            guardian: settings.guardian,
-            treasury: settings.treasury,
-            default_health: settings.default_health,
-            borrow_health_floor: settings.borrow_health_floor,
-            min_debt_value: settings.min_debt_value,
-            dust_debt_value: settings.dust_debt_value,
-            max_close_factor: settings.max_close_factor,
-            max_liquidation_bonus: settings.max_liquidation_bonus,
-            max_position_assets: settings.max_position_assets,
-        })
-    }
-}
-
-impl ConfigUpdate {
-    fn read(o: &mut Object) -> Result<Self, JsonError> {
-        Ok(ConfigUpdate {
-            oracle: o.field("oracle")?,
-            liquidator: o.field("liquidator")?,
-            guardian: o.field("guardian")?,
-            treasury: o.field("treasury")?,
-            default_health: o.field_aliased(HEALTH_ALIASES)?,
-            borrow_health_floor: o.field("borrow_health_floor")?,
-            min_debt_value: o.field("min_debt_value")?,
-            dust_debt_value: o.field("dust_debt_value")?,
-            max_close_factor: o.field("max_close_factor")?,
-            max_liquidation_bonus: o.field("max_liquidation_bonus")?,
-            max_position_assets: o.field("max_position_assets")?,
-        })
-    }
-}
-
-impl FromJson for ConfigUpdate {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        ConfigUpdate::read(&mut Object::new(value)?)
-    }
-}
-
-impl FromJson for ExecuteMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use ExecuteMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "list_asset" => read_object!(c, M::ListAsset { denom, params }),
-            "update_asset" => read_object!(c, M::UpdateAsset { denom, params }),
-            "update_config" => M::UpdateConfig(newtype(c)?),
-            "transfer_ownership" => read_object!(c, M::TransferOwnership { new_owner }),
-            "accept_ownership" => read_object!(c, M::AcceptOwnership {}),
-            "withdraw_reserves" => {
-                read_object!(
-                    c,
-                    M::WithdrawReserves {
-                        denom,
-                        amount,
-                        recipient
-                    }
-                )
-            }
-            "open_position" => read_object!(
-                c,
-                M::OpenPosition { automation, push_to_draw_down_sink = false }
-            ),
-            "deposit" => read_object!(
-                c,
-                M::Deposit { position_id, push_to_draw_down_sink = false }
-            ),
-            "withdraw" => read_object!(
-                c,
-                M::Withdraw {
-                    position_id,
-                    denom,
-                    amount,
-                    recipient
-                }
-            ),
-            "borrow" => read_object!(
-                c,
-                M::Borrow { position_id, denom, amount, recipient, to_collateral = false }
-            ),
-            "repay" => read_object!(c, M::Repay { position_id }),
-            "set_automation" => read_object!(
-                c,
-                M::SetAutomation {
-                    position_id,
-                    automation
-                }
-            ),
-            "rebalance" => read_object!(c, M::Rebalance { position_id }),
-            "allow_top_up" => read_object!(
-                c,
-                M::AllowTopUp {
-                    position_id,
-                    amount
-                }
-            ),
-            "disallow_top_up" => read_object!(c, M::DisallowTopUp { position_id }),
-            "seize" => read_object!(
-                c,
-                M::Seize {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                }
-            ),
-            "receive" => M::Receive(newtype(c)?),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for ReceiveMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use ReceiveMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "open_position" => read_object!(
-                c,
-                M::OpenPosition {
-                    automation,
-                    push_to_draw_down_sink = false
-                }
-            ),
-            "deposit" => read_object!(
-                c,
-                M::Deposit {
-                    position_id,
-                    push_to_draw_down_sink = false
-                }
-            ),
-            "repay" => read_object!(c, M::Repay { position_id }),
-            "seize" => read_object!(
-                c,
-                M::Seize {
-                    position_id,
-                    debt_denom,
-                    repay_amount,
-                    collateral_denom,
-                    collateral_amount,
-                    recipient,
-                }
-            ),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for QueryMsg {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use QueryMsg as M;
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "config" => read_object!(c, M::Config {}),
-            "asset" => read_object!(c, M::Asset { denom }),
-            "assets" => read_object!(c, M::Assets { start_after, limit }),
-            "position" => read_object!(c, M::Position { position_id }),
-            "positions" => read_object!(
-                c,
-                M::Positions {
-                    owner,
-                    start_after,
-                    limit
-                }
-            ),
-            "liquidatable_positions" => {
-                read_object!(c, M::LiquidatablePositions { start_after, limit })
-            }
-            "max_borrow" => read_object!(c, M::MaxBorrow { position_id, denom }),
-            "simulate" => read_object!(
-                c,
-                M::Simulate {
-                    position_id,
-                    actions
-                }
-            ),
-            "top_up_consent" => read_object!(
-                c,
-                M::TopUpConsent {
-                    position_id,
-                    source
-                }
-            ),
-            "liquidation_context" => read_object!(
-                c,
-                M::LiquidationContext {
-                    position_id,
-                    debt_denom,
-                    collateral_denom
-                }
-            ),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
-}
-
-impl FromJson for SimulateAction {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        use SimulateAction as A;
-        let (name, c) = variant(value)?;
-        let action = match name.as_str() {
-            "deposit" => 0,
-            "withdraw" => 1,
-            "borrow" => 2,
-            "repay" => 3,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        // every action is `{denom, amount}`
-        let mut o = Object::new(c)?;
-        let denom = o.field("denom")?;
-        let amount = o.field("amount")?;
-        Ok(match action {
-            0 => A::Deposit { denom, amount },
-            1 => A::Withdraw { denom, amount },
-            2 => A::Borrow { denom, amount },
-            _ => A::Repay { denom, amount },
-        })
-    }
-}
-
-json_struct!(AssetParams {
-    decimals,
-    kind,
-    collateral_factor = Decimal::zero(),
-    liquidation_threshold = Decimal::zero(),
-    borrow_factor = Decimal::one(),
-    reserve_factor = Decimal::zero(),
-    rate_model = zero_rate(),
-    supply_cap,
-    borrow_cap,
-    deposit_enabled = false,
-    borrow_enabled = false,
-    collateral_enabled = false,
-});
-json_struct!(DrawDownSink { address, msg });
-json_struct!(Cw20ReceiveMsg {
-    sender,
-    amount,
-    msg
-});
-json_struct!(Automation { draw_down_sink, top_up_source, health, self_repay = false });
-json_struct!(HealthBounds { min, target, max });
-json_struct!(RatePoint { utilization, rate });
-
-impl FromJson for AssetKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        let kind = match name.as_str() {
-            "pool" => AssetKind::Pool,
-            "minted" => AssetKind::Minted,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        unit(c)?;
-        Ok(kind)
-    }
-}
-
-impl FromJson for RateModel {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        Ok(match name.as_str() {
-            "piecewise" => read_object!(c, RateModel::Piecewise { points }),
-            "fixed" => read_object!(c, RateModel::Fixed { rate }),
-            _ => return Err(JsonError::unknown_variant(&name)),
-        })
-    }
 }

@@ -4,11 +4,6 @@
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Decimal;
-use schemars::JsonSchema;
-use serde::Serialize;
-
-use crate::json::{unit, variant, FromJson, Json, JsonError};
-use crate::{deserialize_via_json, json_struct};
 
 /// `{"owner", "base_denom": "moet", "max_age": 300, "max_deviation": "0.1", "twap_window": 1800}`
 #[cw_serde]
@@ -18,7 +13,8 @@ pub struct InstantiateMsg {
     pub base_denom: String,
     /// A price is fresh while its age (seconds) is at most `max_age`.
     pub max_age: u64,
-    /// Largest relative move `|new - accepted| / accepted` accepted from a single push.
+    /// Largest relative move `|new - reference| / reference` accepted without a confirmation (the
+    /// reference: the accepted price as the block began).
     pub max_deviation: Decimal,
     /// TWAP window in seconds.
     pub twap_window: u64,
@@ -124,8 +120,7 @@ pub struct ConfigResponse {
     pub twap_window: u64,
 }
 
-// Read by `crate::json` (the market reads it on every priced message; see there why).
-#[derive(Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[cw_serde]
 pub struct PriceResponse {
     pub denom: String,
     pub price: Decimal,
@@ -135,6 +130,11 @@ pub struct PriceResponse {
     /// Feed: the push time of the accepted price; twap: the newest accepted push; fixed: the
     /// current block time.
     pub updated_at: u64,
+    /// Whether some feeder holds a pending price for the denom (a move beyond the deviation guard
+    /// awaiting confirmation; `price` is still the old one). Always written; read as `false` when
+    /// absent, so answers of an oracle without it still read.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 #[cw_serde]
@@ -145,29 +145,4 @@ pub struct PriceSourcesResponse {
     pub max_age: Option<u64>,
     /// The denom's override of the global `max_deviation` (`null` = global).
     pub max_deviation: Option<Decimal>,
-}
-
-// --- reading responses (crate::json) ------------------------------------------------------
-
-json_struct!(PriceResponse {
-    denom,
-    price,
-    twap,
-    source,
-    updated_at
-});
-deserialize_via_json!(PriceResponse);
-
-impl FromJson for PriceSourceKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let (name, c) = variant(value)?;
-        let kind = match name.as_str() {
-            "feed" => PriceSourceKind::Feed,
-            "twap" => PriceSourceKind::Twap,
-            "fixed" => PriceSourceKind::Fixed,
-            _ => return Err(JsonError::unknown_variant(&name)),
-        };
-        unit(c)?;
-        Ok(kind)
-    }
 }

@@ -3,7 +3,7 @@
 //! liquidatable positions, balances in base units).
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{Addr, Record, StdResult};
+use cosmwasm_std::{Addr, Record};
 use keel_market::state::{AssetState, Position, ASSET_STATE, POSITIONS};
 use keel_math::{to_underlying_down, to_underlying_up};
 use keel_types::market::{AssetResponse, PositionResponse, QueryMsg as MQ};
@@ -59,7 +59,7 @@ impl World {
                 .collect();
             let positions: BTreeMap<u64, Position> = POSITIONS
                 .range(storage.as_ref(), None)
-                .collect::<StdResult<_>>()
+                .collect::<Result<_, _>>()
                 .expect("positions");
             (states, positions)
         };

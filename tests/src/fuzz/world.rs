@@ -99,18 +99,7 @@ pub(super) mod sink {
 /// regression test that pins it)`. With [`World::tolerate_known`] their violations are counted
 /// (`Stats::known_defects`) instead of stopping the run, so that a long run goes on looking for
 /// other defects; every other operation kind is still held to the invariant.
-pub const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
-    (
-        "no-sub-unit-balances",
-        "deposit",
-        "fuzz_regressions::a_deposit_never_leaves_a_balance_worth_zero_base_units",
-    ),
-    (
-        "no-sub-unit-balances",
-        "open",
-        "fuzz_regressions::a_deposit_never_leaves_a_balance_worth_zero_base_units",
-    ),
-];
+pub const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[];
 
 pub struct World {
     pub suite: Suite,

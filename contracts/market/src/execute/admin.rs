@@ -1,5 +1,5 @@
 //! Owner and guardian messages: config, ownership, asset listing, reserves (SPEC 3.1, 3.7).
-use cosmwasm_std::{Api, Decimal, DepsMut, Env, MessageInfo, Response, Uint128};
+use cosmwasm_std::{Addr, Api, Decimal, DepsMut, Env, MessageInfo, Response, Storage, Uint128};
 use cw20::Cw20ExecuteMsg;
 use keel_math::HealthBounds;
 use keel_types::market::{AssetKind, AssetParams, ConfigUpdate, InstantiateMsg};
@@ -8,7 +8,8 @@ use super::{cw20_address, cw20_msg, send_tokens};
 use crate::assets::Assets;
 use crate::error::ContractError;
 use crate::state::{
-    AssetInfo, AssetState, Config, ASSET_COUNT, ASSET_INFO, ASSET_STATE, DENOM_IDS,
+    AssetInfo, AssetState, Config, ASSET_COUNT, ASSET_INFO, ASSET_STATE, DEFAULT_REDEMPTION_FEE,
+    DEFAULT_REDEMPTION_HEALTH, DENOM_IDS,
 };
 
 /// Most assets one position may be allowed to hold: bounds the gas of every health check.
@@ -46,6 +47,13 @@ pub fn validate_config(config: &Config) -> Result<(), ContractError> {
     if config.max_position_assets == 0 || config.max_position_assets > MAX_POSITION_ASSETS_LIMIT {
         return Err(invalid("max_position_assets must be in 1..=32"));
     }
+    if config.redemption_fee < Decimal::permille(1) || config.redemption_fee > Decimal::percent(10)
+    {
+        return Err(invalid("redemption_fee must be in [0.001, 0.1]"));
+    }
+    if config.redemption_health <= Decimal::one() {
+        return Err(invalid("redemption_health must be above 1"));
+    }
     Ok(())
 }
 
@@ -61,8 +69,6 @@ pub fn config_from_instantiate(
     msg: InstantiateMsg,
 ) -> Result<Config, ContractError> {
     let config = Config {
-        owner: api.addr_validate(&msg.owner)?,
-        pending_owner: None,
         oracle: api.addr_validate(&msg.oracle)?,
         liquidator: opt_addr(api, msg.liquidator)?,
         guardian: opt_addr(api, msg.guardian)?,
@@ -76,17 +82,23 @@ pub fn config_from_instantiate(
         max_close_factor: msg.max_close_factor.unwrap_or(Decimal::percent(50)),
         max_liquidation_bonus: msg.max_liquidation_bonus.unwrap_or(Decimal::percent(15)),
         max_position_assets: msg.max_position_assets.unwrap_or(10),
+        redemption_fee: msg.redemption_fee.unwrap_or(DEFAULT_REDEMPTION_FEE),
+        redemption_health: msg.redemption_health.unwrap_or(DEFAULT_REDEMPTION_HEALTH),
+        redemptions_paused: false,
         moet: None,
     };
     validate_config(&config)?;
     Ok(config)
 }
 
-fn require_owner(config: &Config, info: &MessageInfo, action: &str) -> Result<(), ContractError> {
-    if info.sender != config.owner {
-        return Err(ContractError::unauthorized(action, &info.sender));
-    }
-    Ok(())
+/// Fails unless `sender` is the contract's owner (cw-ownable's record).
+pub fn require_owner(
+    storage: &dyn Storage,
+    sender: &Addr,
+    action: &str,
+) -> Result<(), ContractError> {
+    cw_ownable::assert_owner(storage, sender)
+        .map_err(|_| ContractError::unauthorized(action, sender))
 }
 
 pub fn update_config(
@@ -94,8 +106,8 @@ pub fn update_config(
     info: MessageInfo,
     update: ConfigUpdate,
 ) -> Result<Response, ContractError> {
+    require_owner(deps.storage, &info.sender, "update_config")?;
     let mut config = Config::load(deps.storage, deps.api)?;
-    require_owner(&config, &info, "update_config")?;
     let api = deps.api;
     if let Some(oracle) = update.oracle {
         config.oracle = api.addr_validate(&oracle)?;
@@ -130,37 +142,72 @@ pub fn update_config(
     if let Some(v) = update.max_position_assets {
         config.max_position_assets = v;
     }
+    if let Some(v) = update.redemption_fee {
+        config.redemption_fee = v;
+    }
+    if let Some(v) = update.redemption_health {
+        config.redemption_health = v;
+    }
     validate_config(&config)?;
     config.save(deps.storage, deps.api)?;
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
+/// Owner: pauses or resumes redemptions. Guardian: may only pause them.
+pub fn set_redemptions_paused(
+    deps: DepsMut,
+    info: MessageInfo,
+    paused: bool,
+) -> Result<Response, ContractError> {
+    let mut config = Config::load(deps.storage, deps.api)?;
+    let guardian_pauses = paused && config.guardian.as_ref() == Some(&info.sender);
+    if !guardian_pauses {
+        require_owner(deps.storage, &info.sender, "set_redemptions_paused")?;
+    }
+    config.redemptions_paused = paused;
+    config.save(deps.storage, deps.api)?;
+    Ok(Response::new()
+        .add_attribute("action", "set_redemptions_paused")
+        .add_attribute("paused", paused.to_string()))
+}
+
+/// Owner: proposes `new_owner` (a later proposal replaces an earlier one).
 pub fn transfer_ownership(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    require_owner(&config, &info, "transfer_ownership")?;
+    require_owner(deps.storage, &info.sender, "transfer_ownership")?;
     let new_owner = deps.api.addr_validate(&new_owner)?;
-    config.pending_owner = Some(new_owner.clone());
-    config.save(deps.storage, deps.api)?;
+    cw_ownable::update_ownership(
+        deps,
+        &env.block,
+        &info.sender,
+        cw_ownable::Action::TransferOwnership {
+            new_owner: new_owner.to_string(),
+            expiry: None,
+        },
+    )
+    .map_err(|_| ContractError::unauthorized("transfer_ownership", &info.sender))?;
     Ok(Response::new()
         .add_attribute("action", "transfer_ownership")
         .add_attribute("pending_owner", new_owner))
 }
 
-pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    if config.pending_owner.as_ref() != Some(&info.sender) {
-        return Err(ContractError::unauthorized(
-            "accept_ownership",
-            &info.sender,
-        ));
-    }
-    config.owner = info.sender.clone();
-    config.pending_owner = None;
-    config.save(deps.storage, deps.api)?;
+/// The pending owner becomes the owner.
+pub fn accept_ownership(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    cw_ownable::update_ownership(
+        deps,
+        &env.block,
+        &info.sender,
+        cw_ownable::Action::AcceptOwnership,
+    )
+    .map_err(|_| ContractError::unauthorized("accept_ownership", &info.sender))?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
         .add_attribute("owner", info.sender))
@@ -235,8 +282,8 @@ pub fn list_asset(
     denom: String,
     params: AssetParams,
 ) -> Result<Response, ContractError> {
+    require_owner(deps.storage, &info.sender, "list_asset")?;
     let mut config = Config::load(deps.storage, deps.api)?;
-    require_owner(&config, &info, "list_asset")?;
     validate_params(deps.api, &denom, &params)?;
     if DENOM_IDS.has(deps.storage, &denom) {
         return Err(ContractError::AssetAlreadyListed { denom });
@@ -285,7 +332,7 @@ pub fn update_asset(
     let mut assets = Assets::new(env.block.time.seconds());
     let id = assets.load_denom(deps.storage, &denom)?;
     let current = assets.get(id)?.info.params.clone();
-    if info.sender == config.owner {
+    if cw_ownable::is_owner(deps.storage, &info.sender)? {
         validate_params(deps.api, &denom, &params)?;
         if params.kind != current.kind || params.decimals != current.decimals {
             return Err(ContractError::InvalidParams {
@@ -334,14 +381,14 @@ pub fn withdraw_reserves(
     amount: Uint128,
     recipient: Option<String>,
 ) -> Result<Response, ContractError> {
+    require_owner(deps.storage, &info.sender, "withdraw_reserves")?;
     let config = Config::load(deps.storage, deps.api)?;
-    require_owner(&config, &info, "withdraw_reserves")?;
     if amount.is_zero() {
         return Err(ContractError::ZeroAmount { denom });
     }
     let recipient = match recipient {
         Some(r) => deps.api.addr_validate(&r)?,
-        None => config.treasury.clone().unwrap_or(config.owner.clone()),
+        None => config.treasury.clone().unwrap_or(info.sender.clone()),
     };
     let mut assets = Assets::new(env.block.time.seconds());
     let id = assets.load_denom(deps.storage, &denom)?;

@@ -3,6 +3,7 @@
 //! transfers.
 pub mod admin;
 pub mod automation;
+pub mod redeem;
 pub mod seize;
 pub mod user;
 
@@ -60,16 +61,6 @@ impl Payment {
             }),
         }
     }
-}
-
-/// Fails when native funds came with a message that takes none (they would be stuck).
-pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
-    if info.funds.iter().any(|c| !c.amount.is_zero()) {
-        return Err(ContractError::UnexpectedFunds {
-            reason: "this message takes no funds".to_string(),
-        });
-    }
-    Ok(())
 }
 
 /// `cw20:<address>` -> the token contract.

@@ -56,7 +56,7 @@ pub fn seize(
     let mut response = Response::new()
         .add_attribute("action", "seize")
         .add_attribute("position_id", args.position_id.to_string());
-    response = super::automation::self_repay(&deps, &mut touch, response)?;
+    response = super::automation::self_repay::self_repay(&deps, &mut touch, response)?;
     let prices = touch.prices(&deps.querier)?;
 
     let before = health(&touch.position, &touch.assets, &prices, Pricing::Spot)?;

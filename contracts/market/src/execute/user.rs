@@ -1,9 +1,10 @@
 //! Wallet messages: open_position, deposit, withdraw, borrow, repay (SPEC 3.4).
-use cosmwasm_std::{to_json_binary, Addr, Attribute, DepsMut, Env, MessageInfo, Response, Uint128};
+use cosmwasm_std::{to_json_binary, Addr, DepsMut, Env, Event, MessageInfo, Response, Uint128};
 use cw20::Cw20ExecuteMsg;
 use keel_types::market::Automation;
 
-use super::automation::{auto_borrow, self_repay, validate_automation};
+use super::automation::self_repay::self_repay;
+use super::automation::{auto_borrow, validate_automation};
 use super::{cw20_msg, send_tokens, Payment, Touch};
 use crate::error::ContractError;
 use crate::position::{self, asset_ids, check_asset_count, check_health_floor, check_min_debt};
@@ -20,7 +21,7 @@ fn deposit_payments(
     sender: &Addr,
     payments: &[Payment],
     fetch_all: bool,
-) -> Result<Vec<Attribute>, ContractError> {
+) -> Result<Vec<Event>, ContractError> {
     let before = asset_ids(&touch.position).len();
     let mut new_ids = vec![];
     for p in payments {
@@ -38,7 +39,7 @@ fn deposit_payments(
         }
         touch.require_priced(&deps.querier, &new_ids)?;
     }
-    let mut attrs = vec![];
+    let mut events = vec![];
     for p in payments {
         let id = touch.include(deps.storage, &p.denom)?;
         let asset = touch.assets.get_mut(id)?;
@@ -48,10 +49,13 @@ fn deposit_payments(
             });
         }
         position::deposit(&mut touch.position, asset, p.amount)?;
-        attrs.push(Attribute::new(
-            "deposit",
-            format!("{}{}", p.amount, p.denom),
-        ));
+        events.push(
+            Event::new("deposit")
+                .add_attribute("position_id", touch.position_id.to_string())
+                .add_attribute("denom", p.denom.clone())
+                .add_attribute("amount", p.amount)
+                .add_attribute("depositor", sender.to_string()),
+        );
     }
     check_asset_count(
         &touch.position,
@@ -59,7 +63,7 @@ fn deposit_payments(
         before,
         touch.config.max_position_assets,
     )?;
-    Ok(attrs)
+    Ok(events)
 }
 
 pub fn open_position(
@@ -107,7 +111,7 @@ pub fn open_position(
         .add_attribute("action", "open_position")
         .add_attribute("position_id", position_id.to_string())
         .add_attribute("owner", owner)
-        .add_attributes(deposits)
+        .add_events(deposits)
         .set_data(to_json_binary(&position_id)?);
     if push_to_draw_down_sink {
         response = auto_borrow(&deps, &mut touch, response)?;
@@ -148,7 +152,7 @@ pub fn deposit(
         &payments,
         push_to_draw_down_sink,
     )?;
-    response = response.add_attributes(deposits);
+    response = response.add_events(deposits);
     if push_to_draw_down_sink {
         response = auto_borrow(&deps, &mut touch, response)?;
     }

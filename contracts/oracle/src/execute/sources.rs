@@ -65,7 +65,7 @@ pub fn set_price_sources(
             max_age,
             max_deviation,
             accepted: None,
-            pending: None,
+            pending: vec![],
             observations: vec![],
         },
     };
