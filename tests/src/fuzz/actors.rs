@@ -104,7 +104,8 @@ impl Checker<'_> {
     /// collateral added to a denom it holds as collateral or debt (a deposit); debt lowered (a repay, a top-up, a
     /// self-repay, a liquidation, a write-off); MOET borrowed by its own automation (a
     /// rebalance's draw-down); collateral taken by a liquidation (of a liquidatable position,
-    /// checked on its own) or by its self-repay, or a balance worth nothing swept.
+    /// checked on its own), a redemption (which must not lower its LHF, checked on its own) or
+    /// its self-repay, or a balance worth nothing swept.
     pub(super) fn strangers_change_positions_only_as_allowed(
         &mut self,
         b: &Snap,
@@ -135,7 +136,10 @@ impl Checker<'_> {
             }
             let self_repays = pb.automation.as_ref().is_some_and(|x| x.self_repay);
             let deposit = e.deposit;
-            let liquidation = matches!(e.class, Class::Liquidation { .. });
+            let liquidation = matches!(
+                e.class,
+                Class::Liquidation { .. } | Class::Redemption { .. }
+            );
             for (i, cfg) in self.w.assets.clone().iter().enumerate() {
                 let (cb, ca) = (
                     World::scaled_coll(pb, cfg.id),
@@ -236,8 +240,11 @@ impl Checker<'_> {
                 )
             });
         }
-        let closing =
-            matches!(self.op, Op::Withdraw { .. }) || matches!(e.class, Class::Liquidation { .. });
+        let closing = matches!(self.op, Op::Withdraw { .. })
+            || matches!(
+                e.class,
+                Class::Liquidation { .. } | Class::Redemption { .. }
+            );
         if closing {
             let owes = p.debt.iter().any(|d| !d.scaled.is_zero());
             self.check(held || !owes, "bad-debt-written-off", || {

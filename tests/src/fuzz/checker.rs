@@ -191,6 +191,7 @@ impl Checker<'_> {
                     self.liquidation(b, a, (*pos, *debt, *coll), bonus, r, bad_debt);
                 }
             }
+            Class::Redemption { pos, .. } if ok => self.redemption(b, a, *pos),
             _ => {}
         }
         let json_every = self.w.json_every;
@@ -651,6 +652,20 @@ impl Checker<'_> {
                 });
             }
         }
+    }
+
+    /// A redemption never lowers the position's LHF (SPEC 3.6a: those are left to liquidation).
+    pub(super) fn redemption(&mut self, b: &Snap, a: &Snap, id: u64) {
+        let (Some(before), Some(after)) = (self.w.lhf(b, id), self.w.lhf(a, id)) else {
+            return;
+        };
+        let owed_units = self.w.debt_amount(b, id, MOET).max(1) as f64;
+        let slack = REL + 4.0 / owed_units;
+        self.check(
+            after >= before * (1.0 - slack),
+            "redemption-never-lowers-lhf",
+            || format!("position {id}: LHF {before} -> {after} by a redemption"),
+        );
     }
 
     /// A liquidation of position `id` repaying `debt` for `coll`, paying at most `bonus`.

@@ -45,6 +45,12 @@ pub(super) enum Class {
     Rebalance {
         pos: u64,
     },
+    /// A redemption of `pos`'s MOET debt for its collateral `coll` by `redeemer`.
+    Redemption {
+        pos: u64,
+        coll: usize,
+        redeemer: usize,
+    },
     Price,
     Time,
     Admin,
@@ -887,10 +893,28 @@ impl World {
                 Exec::new(Class::Admin).with(res).by(&[OWNER])
             }
             Op::AllowTopUp { user, pos, amount } => {
-                let Some(id) = self.pos_id(pos) else {
+                let user = self.user(user);
+                // Mostly a position that names the user as its source (when one does).
+                let named: Vec<u64> = before
+                    .positions
+                    .iter()
+                    .filter(|(_, p)| {
+                        p.automation
+                            .as_ref()
+                            .and_then(|a| a.source.as_ref())
+                            .and_then(|s| self.account_of_canonical(s))
+                            == Some(user)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                let id = if !named.is_empty() && !pos.is_multiple_of(4) {
+                    Some(named[pos as usize % named.len()])
+                } else {
+                    self.pos_id(pos)
+                };
+                let Some(id) = id else {
                     return Exec::new(Class::User { lowering: None });
                 };
-                let user = self.user(user);
                 let n = amount.of(self.wallet(before, user, MOET));
                 let from = self.addr(user);
                 let res = self.suite.exec_market(
@@ -951,6 +975,68 @@ impl World {
                 bonus,
                 cw20,
             } => self.exec_rogue_seize(before, pos, pick, repay, bonus, cw20),
+            Op::Redeem {
+                user,
+                pos,
+                pick,
+                coll,
+                amount,
+            } => {
+                let id = match pos {
+                    Some(slot) => self.pos_id(slot),
+                    None => {
+                        let owing: Vec<u64> = before
+                            .positions
+                            .keys()
+                            .copied()
+                            .filter(|id| self.debt_amount(before, *id, MOET) > 0)
+                            .collect();
+                        owing.get(pick as usize % owing.len().max(1)).copied()
+                    }
+                };
+                let Some(id) = id else {
+                    return Exec::new(Class::User { lowering: None });
+                };
+                let Some(largest) = self.largest_collateral(before, id) else {
+                    return Exec::new(Class::User { lowering: None });
+                };
+                let coll = coll.map(|c| c as usize % N_POOL).unwrap_or(largest);
+                let redeemer = self.user(user);
+                let n = amount
+                    .of(self.debt_amount(before, id, MOET))
+                    .min(self.wallet(before, redeemer, MOET))
+                    .max(1);
+                let (from, token, market) = (
+                    self.addr(redeemer),
+                    self.suite.moet.clone(),
+                    self.suite.market.clone(),
+                );
+                let res = self.suite.cw20_send(
+                    &from,
+                    &token,
+                    &market,
+                    n,
+                    &MarketReceive::Redeem {
+                        position_id: id,
+                        collateral_denom: self.denom(coll),
+                        min_collateral_out: None,
+                    },
+                );
+                let mut e = Exec::new(Class::Redemption {
+                    pos: id,
+                    coll,
+                    redeemer,
+                })
+                .with(res)
+                .by(&[redeemer])
+                .on(id);
+                // The fee moves from the redeemer to the owner.
+                let mut group = vec![redeemer];
+                group.extend(self.owner_of(before, id));
+                group.extend(self.automation_links(before, id));
+                e.links = vec![group];
+                e
+            }
             Op::Bad {
                 kind,
                 who,
@@ -1011,6 +1097,23 @@ impl World {
             .map(|c| c as usize % N_POOL)
             .unwrap_or_else(|| largest(&p.collateral, false));
         Some((id, debt_i, coll_i))
+    }
+
+    /// A position's largest collateral by value.
+    fn largest_collateral(&self, before: &Snap, id: u64) -> Option<usize> {
+        let p = before.positions.get(&id)?;
+        let px = self.value_prices(before);
+        p.collateral
+            .iter()
+            .filter_map(|b| {
+                let i = self.assets.iter().position(|a| a.id == b.asset)?;
+                let v = self.coll_amount(before, id, i) as f64
+                    / 10f64.powi(self.assets[i].decimals as i32)
+                    * px[i];
+                Some((i, v))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
     }
 
     /// `Op::RogueSeize`: the bot, made the market's liquidator for one message, calls `seize`

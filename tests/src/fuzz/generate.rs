@@ -109,7 +109,7 @@ fn gen_auto(r: &mut Rng) -> AutoSpec {
 /// One random operation.
 pub fn gen_op(r: &mut Rng) -> Op {
     let pos = r.below(u16::MAX as u64 + 1) as u16;
-    let w = r.below(1100);
+    let w = r.below(1140);
     match w {
         0..=54 => {
             let mut deposits = vec![(r.below(4) as u8, gen_amt(r, 250))];
@@ -313,6 +313,21 @@ pub fn gen_op(r: &mut Rng) -> Op {
             },
             bonus: r.range(0, 1200) as u16,
             cw20: r.chance(500),
+        },
+        1100..=1139 => Op::Redeem {
+            user: gen_user(r),
+            pos: if r.chance(700) { None } else { Some(pos) },
+            pick: r.below(1000) as u16,
+            coll: if r.chance(700) {
+                None
+            } else {
+                Some(r.below(4) as u8)
+            },
+            amount: match r.below(10) {
+                0..=6 => Amt::Permille(r.log_range(1, 1000) as u32),
+                7..=8 => Amt::Raw(r.log_range(1, 1_000_000) as u128),
+                _ => Amt::Permille(r.range(1000, 2000) as u32),
+            },
         },
         _ => Op::Bad {
             kind: r.below(BAD_KINDS.len() as u64) as u8,

@@ -148,8 +148,9 @@ pub enum Op {
     /// supply cap, 3 borrow cap, 4 rate model / reserve factor); may make positions
     /// liquidatable at once.
     OwnerParams { asset: u8, variant: u8, up: bool },
-    /// `user` consents to back position `pos` as its top-up source with `amount` of its MOET
-    /// balance in all (`allow_top_up`; a new consent replaces the remainder).
+    /// `user` consents to back a position as its top-up source with `amount` of its MOET
+    /// balance in all (`allow_top_up`; a new consent replaces the remainder): mostly one that
+    /// names `user` as its source (picked by `pos`), else position slot `pos`.
     AllowTopUp { user: u8, pos: u16, amount: Amt },
     /// `user` withdraws its consent to back position `pos` (`disallow_top_up`).
     DisallowTopUp { user: u8, pos: u16 },
@@ -176,6 +177,16 @@ pub enum Op {
         repay: Amt,
         bonus: u16,
         cw20: bool,
+    },
+    /// User `user` redeems `amount` of a position's MOET debt (at most its MOET balance) for
+    /// its collateral `coll` (`None`: the largest), through a cw20 `send` of MOET. `pos: None`
+    /// picks (by `pick`) among the positions that owe MOET.
+    Redeem {
+        user: u8,
+        pos: Option<u16>,
+        pick: u16,
+        coll: Option<u8>,
+        amount: Amt,
     },
     /// Bad input of kind `kind` (see `BAD_KINDS`): must fail.
     Bad {
@@ -245,6 +256,7 @@ impl Op {
             Op::PriceWalk { batch: false, .. } => "price_walk_txs",
             Op::AssetLimit { .. } => "asset_limit",
             Op::RogueSeize { .. } => "rogue_seize",
+            Op::Redeem { .. } => "redeem",
             Op::Bad { kind, .. } => BAD_KINDS
                 .get(*kind as usize % BAD_KINDS.len())
                 .copied()
