@@ -654,9 +654,34 @@ impl Checker<'_> {
         }
     }
 
+    /// The position's LHF as a touch in `b`'s block finds it: for a self-repaying position, after
+    /// its pending self-repay (which a liquidation or redemption applies first, and which lowers
+    /// LHF when LHF is below the collateral's LT), as the `positions` query reports it; else from
+    /// the stored books.
+    fn lhf_before_touch(&self, b: &Snap, id: u64) -> Option<f64> {
+        let self_repays = b
+            .positions
+            .get(&id)
+            .and_then(|p| p.automation.as_ref())
+            .is_some_and(|x| x.self_repay);
+        let shown = b
+            .q_positions
+            .get(&id)
+            .and_then(|r| r.health.as_ref())
+            .map(|h| {
+                h.liquidation_health_factor
+                    .map(d256_f64)
+                    .unwrap_or(f64::INFINITY)
+            });
+        match shown {
+            Some(lhf) if self_repays => Some(lhf),
+            _ => self.w.lhf(b, id),
+        }
+    }
+
     /// A redemption never lowers the position's LHF (SPEC 3.6a: those are left to liquidation).
     pub(super) fn redemption(&mut self, b: &Snap, a: &Snap, id: u64) {
-        let (Some(before), Some(after)) = (self.w.lhf(b, id), self.w.lhf(a, id)) else {
+        let (Some(before), Some(after)) = (self.lhf_before_touch(b, id), self.w.lhf(a, id)) else {
             return;
         };
         let owed_units = self.w.debt_amount(b, id, MOET).max(1) as f64;
@@ -678,7 +703,7 @@ impl Checker<'_> {
         r: &AppResponse,
         bad_debt: bool,
     ) {
-        let Some(lhf_b) = self.w.lhf(b, id) else {
+        let Some(lhf_b) = self.lhf_before_touch(b, id) else {
             return;
         };
         self.check(lhf_b < 1.0 + REL, "only-liquidatable-positions", || {
