@@ -67,6 +67,17 @@ fn a_feeders_walk_in_one_block_stays_within_the_deviation_guard() {
     replay_clean(r#"[{"PriceWalk":{"asset":2,"feeder":0,"steps":[-583,-823],"batch":true}}]"#);
 }
 
+/// The audit's attack paths as fuzzer operations, one after the other: zero cw20 sends to the
+/// redeem, repay and liquidate hooks, forged `cw20:` natives, a stranger's new denom, a
+/// redemption by someone else, a faulty liquidator repaying 99.5% of a debt (F2), an auto-borrow
+/// under a limit of 1 denom (F7) and one feeder's three 9% steps in one batch (F3).
+#[test]
+fn the_audits_attack_paths_replay_clean() {
+    replay_clean(
+        r#"[{"Open":{"user":0,"deposits":[[0,{"Permille":10}]],"automation":null,"push":false}},{"Borrow":{"who":"Owner","pos":0,"asset":4,"amount":{"Permille":100},"to_collateral":false,"recipient":null}},{"Bad":{"kind":27,"who":4,"pos":3,"asset":0}},{"Bad":{"kind":27,"who":4,"pos":0,"asset":2}},{"Bad":{"kind":27,"who":4,"pos":4,"asset":2}},{"Bad":{"kind":26,"who":4,"pos":3,"asset":0}},{"Bad":{"kind":28,"who":4,"pos":0,"asset":1}},{"Redeem":{"user":4,"pos":0,"pick":0,"coll":null,"amount":{"Permille":500}}},{"RogueSeize":{"pos":0,"pick":0,"repay":{"Permille":995},"bonus":500,"cw20":true}},{"AssetLimit":{"max":0}},{"Deposit":{"who":"Owner","pos":0,"asset":1,"amount":{"Permille":1},"push":true}},{"PriceWalk":{"asset":1,"feeder":1,"steps":[900,900,900],"batch":true}}]"#,
+    );
+}
+
 /// Found by `scripts/fuzz.sh 3000 1` (invariant `no-sub-unit-balances`, shrunk to 6 ops): with a
 /// supply index above 1, a deposit of 1 base unit credits `floor(1e6 / index)` scaled units,
 /// worth `floor(scaled * index / 1e6) = 0` base units. SPEC 3.3: "an operation that leaves it

@@ -489,12 +489,13 @@ impl World {
         e
     }
 
-    /// A cw20 `send` of 0 of TKA, TKB or MOET to every hook: open, deposit, repay, liquidate.
+    /// A cw20 `send` of 0 of TKA, TKB or MOET to every hook: open, deposit, repay, redeem (MOET),
+    /// liquidate.
     fn bad_zero_send(&mut self, user: usize, id: u64, pos: u16, asset: u8) -> Exec {
         let token_asset = [2usize, 3, MOET][asset as usize % 3];
         let token = self.assets[token_asset].token.clone().expect("cw20");
         let (from, market) = (self.addr(user), self.suite.market.clone());
-        let res = match pos % 4 {
+        let res = match pos % 5 {
             0 => self.suite.cw20_send(
                 &from,
                 &token,
@@ -522,6 +523,20 @@ impl World {
                 0,
                 &MarketReceive::Repay { position_id: id },
             ),
+            3 => {
+                let moet = self.suite.moet.clone();
+                self.suite.cw20_send(
+                    &from,
+                    &moet,
+                    &market,
+                    0,
+                    &MarketReceive::Redeem {
+                        position_id: id,
+                        collateral_denom: self.denom(0),
+                        min_collateral_out: None,
+                    },
+                )
+            }
             _ => {
                 let liquidator = self.suite.liquidator.clone();
                 let msg = liq::ReceiveMsg::Liquidate {
