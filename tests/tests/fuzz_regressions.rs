@@ -69,7 +69,7 @@ fn a_feeders_walk_in_one_block_stays_within_the_deviation_guard() {
 
 /// The audit's attack paths as fuzzer operations, one after the other: zero cw20 sends to the
 /// redeem, repay and liquidate hooks, forged `cw20:` natives, a stranger's new denom, a
-/// redemption by someone else, a faulty liquidator repaying 99.5% of a debt (F2), an auto-borrow
+/// redemption by someone else, a faulty liquidator seizing from a healthy position, an auto-borrow
 /// under a limit of 1 denom (F7) and one feeder's three 9% steps in one batch (F3).
 #[test]
 fn the_audits_attack_paths_replay_clean() {
