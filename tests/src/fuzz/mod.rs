@@ -3,16 +3,20 @@
 //! A seeded generator produces a sequence of abstract operations ([`Op`]): several users and
 //! positions, four pool assets (native and cw20, 6 and 18 decimals) and MOET; deposits,
 //! withdrawals, borrows (also `to_collateral`), repays, automation, rebalances, self-repay,
-//! liquidations through the liquidator contract, price moves (within and beyond the deviation
-//! guard, confirmed or left pending), time jumps (with and without fresh prices), reserve
-//! withdrawals, donations, guardian/owner toggles and bad input of many kinds.
+//! liquidations through the liquidator contract, redemptions, price moves (within and beyond the
+//! deviation guard, confirmed or left pending, and one feeder's walks in several steps of one
+//! block), time jumps (with and without fresh prices), reserve withdrawals, donations,
+//! guardian/owner toggles, a faulty liquidator's `seize`, and bad input of many kinds. Third
+//! parties act on others' positions: strangers deposit, repay, rebalance, liquidate and redeem;
+//! owners name other users as top-up sources, who may have given the market an allowance for
+//! their own use and may or may not consent (`allow_top_up`, `disallow_top_up`).
 //!
 //! Operations are generated without looking at the state (so that any subsequence is still a
 //! valid sequence, which is what shrinking needs); they name users, positions and amounts
 //! abstractly (a position slot, a per-mille of a balance or of `max_borrow`) and are resolved
 //! against the state when they run.
 //!
-//! After every operation [`World::check`] compares a snapshot of everything with the one taken
+//! After every operation [`World::step`] compares a snapshot of everything with the one taken
 //! before it:
 //! - a failed message changed nothing: the raw storage of the market, the oracle, the
 //!   liquidator and every cw20 token, and every tracked account's balances are byte-for-byte
@@ -32,7 +36,18 @@
 //!   positions) grows, except a liquidator's by at most its bonus;
 //! - utilization <= 1, indices never decrease (the supply index only on a write-off), the JSON
 //!   interface (`positions`, `assets`) agrees with the raw storage; every token's supply is held
-//!   by tracked accounts (nothing appears from nowhere); no panic.
+//!   by tracked accounts (nothing appears from nowhere); no panic;
+//! - third parties: no account that sent no message loses any token, but a top-up source within
+//!   the consent it gave (tracked from the messages the world sent); a position whose owner sent
+//!   nothing changes only in the ways a stranger's deposit, repay, rebalance, liquidation or
+//!   redemption allows; no message takes a position past `max_position_assets`; a touched
+//!   position keeps no balance worth zero base units, nor debt without collateral after a
+//!   withdrawal, liquidation or redemption;
+//! - the oracle: no push moves an accepted price further than `max_deviation` from the block's
+//!   reference without a confirmation of a pending price;
+//! - the queries report as of now: `liquidatable_positions`, `positions`, `position` and the
+//!   liquidator's `quote` agree, and a plain touch in the same block leaves what `position`
+//!   showed.
 //!
 //! On a violation, [`shrink`] reduces the sequence (delta debugging) to a minimal one that
 //! still violates the same invariant, printed as JSON that [`replay`] (and
@@ -44,7 +59,9 @@
 //! - [`world`]: the deployment and its accounts, and [`World::step`];
 //! - `exec`, `bad`: running an operation (bad input in `bad`);
 //! - [`snapshot`]: what is measured before and after each operation;
-//! - `checker` (and `interface`): the invariants;
+//! - `checker`: the invariants of the books, value and health; `actors`: third parties and
+//!   consent; `guard`: the oracle's deviation guard; `interface`: the queries;
+//! - `util`: conversions and event readers;
 //! - [`shrink`]: shrinking a failing sequence, and replaying one.
 //!
 //! Adding an operation: a variant of [`Op`] (and its name in [`Op::kind`]), a weight in
