@@ -66,7 +66,7 @@
 //!
 //! Adding an operation: a variant of [`Op`] (and its name in [`Op::kind`]), a weight in
 //! [`gen_op`], its execution in `exec` (resolved against the snapshot before it, returning the
-//! [`Class`](exec::Class) the checker dispatches on), and the checks it needs in `checker`.
+//! `exec::Class` the checker dispatches on), and the checks it needs in `checker`.
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -112,7 +112,7 @@ pub struct Stats {
     pub consented_pulls: usize,
     /// Pushes the oracle left pending (beyond the deviation guard).
     pub pending_pushes: usize,
-    /// Violations of [`KNOWN_DEFECTS`](world::KNOWN_DEFECTS) counted, not reported, by
+    /// Violations of [`KNOWN_DEFECTS`] counted, not reported, by
     /// invariant.
     pub known_defects: BTreeMap<&'static str, usize>,
     /// Largest loss to rounding seen in one step, per asset (base units).
@@ -210,7 +210,7 @@ pub struct RunConfig {
     pub shrink_budget: Duration,
     /// Print a progress line every this many ops (0: never).
     pub progress_every: usize,
-    /// Report the violations of [`KNOWN_DEFECTS`](world::KNOWN_DEFECTS) too (they are counted
+    /// Report the violations of [`KNOWN_DEFECTS`] too (they are counted
     /// and the run goes on otherwise).
     pub strict: bool,
 }

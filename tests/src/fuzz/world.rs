@@ -1,6 +1,6 @@
 //! The world: a deployment in cw-multi-test (oracle, market, MOET, liquidator, listed pool
 //! assets, funded users, a sink contract), the accounts it tracks, and [`World::step`], which
-//! runs one operation between two snapshots and has the [`Checker`] compare them.
+//! runs one operation between two snapshots and has the `Checker` compare them.
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
