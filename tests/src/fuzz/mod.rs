@@ -49,20 +49,20 @@
 //!   liquidator's `quote` agree, and a plain touch in the same block leaves what `position`
 //!   showed.
 //!
-//! On a violation, [`shrink`] reduces the sequence (delta debugging) to a minimal one that
+//! On a violation, [`shrink()`] reduces the sequence (delta debugging) to a minimal one that
 //! still violates the same invariant, printed as JSON that [`replay`] (and
 //! `scripts/fuzz.sh --replay FILE`) runs again.
 //!
 //! The modules, one concern each:
 //! - [`ops`]: the operations ([`Op`]) and how they name users, positions and amounts;
-//! - [`generate`]: the seeded generator;
+//! - [`mod@generate`]: the seeded generator;
 //! - [`world`]: the deployment and its accounts, and [`World::step`];
 //! - `exec`, `bad`: running an operation (bad input in `bad`);
 //! - [`snapshot`]: what is measured before and after each operation;
 //! - `checker`: the invariants of the books, value and health; `actors`: third parties and
 //!   consent; `guard`: the oracle's deviation guard; `interface`: the queries;
 //! - `util`: conversions and event readers;
-//! - [`shrink`]: shrinking a failing sequence, and replaying one.
+//! - [`mod@shrink`]: shrinking a failing sequence, and replaying one.
 //!
 //! Adding an operation: a variant of [`Op`] (and its name in [`Op::kind`]), a weight in
 //! [`gen_op`], its execution in `exec` (resolved against the snapshot before it, returning the
