@@ -49,20 +49,11 @@ now() { date +%s; }
 # shellcheck source=scripts/cargo-manifest.sh
 source "$ROOT/scripts/cargo-manifest.sh"
 
-# The value of `key = ...` in the [package.metadata.keel] section of manifest $1 (empty if none).
-keel_metadata() {
-  awk -v key="$2" '
-    /^[[:space:]]*\[/ { in_sec = ($0 ~ /^[[:space:]]*\[package\.metadata\.keel\][[:space:]]*$/) ; next }
-    in_sec && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" {
-      sub(/^[^=]*=[[:space:]]*/, ""); sub(/[[:space:]]*(#.*)?$/, ""); gsub(/"/, ""); print; exit
-    }' "$1"
-}
-
 ALL_CRATES=()
 declare -A MANIFEST=()
 for manifest in contracts/*/Cargo.toml; do
   [ -f "$manifest" ] || continue
-  grep -Eq '^[[:space:]]*crate-type[[:space:]]*=.*"cdylib"' "$manifest" || continue
+  is_cdylib "$manifest" || continue
   name=$(package_name "$manifest")
   [ -n "$name" ] || die "cannot read the package name of $manifest"
   ALL_CRATES+=("$name")

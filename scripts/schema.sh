@@ -28,16 +28,6 @@ die() {
 # shellcheck source=scripts/cargo-manifest.sh
 source "$ROOT/scripts/cargo-manifest.sh"
 
-# Name of the bin target built from src/bin/schema.rs: the [[bin]] whose path is that file,
-# else "schema" (cargo's auto-discovered name).
-schema_bin_name() {
-  awk '
-    function flush() { if (in_bin && path == "src/bin/schema.rs" && name != "") { print name; found = 1; exit } }
-    /^[[:space:]]*\[/ { flush(); in_bin = ($0 ~ /^[[:space:]]*\[\[bin\]\]/); name = ""; path = ""; next }
-    in_bin && /^[[:space:]]*name[[:space:]]*=/ { v = $0; sub(/^[^=]*=[[:space:]]*"/, "", v); sub(/".*$/, "", v); name = v }
-    in_bin && /^[[:space:]]*path[[:space:]]*=/ { v = $0; sub(/^[^=]*=[[:space:]]*"/, "", v); sub(/".*$/, "", v); path = v }
-    END { if (!found) { flush(); if (!found) print "schema" } }' "$1"
-}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-schema.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -52,6 +42,7 @@ for bin_src in contracts/*/src/bin/schema.rs; do
   manifest=contracts/$contract/Cargo.toml
   pkg=$(package_name "$manifest")
   bin=$(schema_bin_name "$manifest")
+  [ -n "$bin" ] || die "$manifest has no bin target for src/bin/schema.rs"
   log "$contract: cargo run -p $pkg --bin $bin"
   run_dir=$WORK/run-$contract
   mkdir -p "$run_dir"

@@ -444,6 +444,37 @@ fn debt_below_the_minimum_value_is_refused_unless_zero() {
     assert!(s.position(id).debt.is_empty());
 }
 
+/// A repay of a pool asset needs no oracle call when a message priced that asset in the last
+/// hour: the minimum-debt rule uses the price stored with it. Shown with the oracle's price
+/// stale: the rule still refuses dust. Past the hour, with the oracle down, the rule cannot be
+/// priced and the repay goes through (repay is never pausable).
+#[test]
+fn a_repay_prices_the_minimum_debt_rule_with_the_stored_price() {
+    let mut s = setup();
+    let lender = s.addr("lender");
+    s.fund(&lender, usdc(1000), USDC);
+    s.open(&lender, &coins(usdc(1000), USDC)).unwrap();
+    let (user, id) = open_with(&mut s, "alice", eth(1), ETH);
+    s.borrow(&user, id, USDC, usdc(100)).unwrap();
+    s.advance(MAX_AGE + 100); // the oracle's USDC price is stale now
+    s.fund(&user, usdc(100), USDC);
+    let repay = |s: &mut Suite, amount: u128| {
+        s.exec_market(
+            &user,
+            &ExecuteMsg::Repay { position_id: id },
+            &coins(amount, USDC),
+        )
+    };
+    let err = repay(&mut s, 99_500_000).unwrap_err();
+    assert!(err_text(err).contains("below the minimum"));
+    repay(&mut s, usdc(10)).unwrap();
+    s.advance(3_600);
+    repay(&mut s, 89_500_000).unwrap();
+    // 0.5 USDC and an hour's interest: below the minimum, let through
+    let left = debt_of(&s.position(id), USDC).u128();
+    assert!((500_000..usdc(1)).contains(&left), "{left}");
+}
+
 #[test]
 fn a_position_holds_at_most_max_position_assets_denoms() {
     let mut s = setup();

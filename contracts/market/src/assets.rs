@@ -8,7 +8,10 @@ use keel_math::{AccrualInput, RateModel};
 use keel_types::market::AssetKind;
 
 use crate::error::ContractError;
-use crate::state::{AssetId, AssetInfo, AssetState, ASSET_INFO, ASSET_STATE, DENOM_IDS};
+use crate::prices::Prices;
+use crate::state::{
+    AssetId, AssetInfo, AssetState, StoredPrice, ASSET_INFO, ASSET_STATE, DENOM_IDS,
+};
 
 pub struct LoadedAsset {
     pub id: AssetId,
@@ -121,6 +124,11 @@ impl LoadedAsset {
         if now <= self.state.last_updated {
             return Ok(());
         }
+        if self.state.scaled_debt.is_zero() {
+            // No debt, no interest: skip the rate and utilization (most collateral assets).
+            self.state.last_updated = now;
+            return Ok(());
+        }
         let dt = now.saturating_sub(self.state.last_updated);
         let out = accrue(&AccrualInput {
             supply_index: self.state.supply_index,
@@ -221,10 +229,28 @@ impl Assets {
         self.loaded.values()
     }
 
-    /// Writes back every asset whose state changed.
-    pub fn save(&self, storage: &mut dyn Storage) -> Result<(), ContractError> {
+    /// Writes back every asset whose state changed, with the price the message fetched for it
+    /// (for the minimum-debt rule of a later repay).
+    pub fn save(
+        &self,
+        storage: &mut dyn Storage,
+        prices: Option<&Prices>,
+    ) -> Result<(), ContractError> {
         for asset in self.loaded.values().filter(|a| a.dirty) {
-            ASSET_STATE.save(storage, asset.id, &asset.state)?;
+            let fetched = prices
+                .filter(|_| !asset.is_minted())
+                .and_then(|p| p.get(asset.id, asset.denom()).ok());
+            match fetched {
+                Some(p) => {
+                    let mut state = asset.state.clone();
+                    state.last_price = Some(StoredPrice {
+                        price: p.price,
+                        time: self.now,
+                    });
+                    ASSET_STATE.save(storage, asset.id, &state)?;
+                }
+                None => ASSET_STATE.save(storage, asset.id, &asset.state)?,
+            }
         }
         Ok(())
     }

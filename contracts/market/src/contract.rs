@@ -9,8 +9,8 @@ use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, Recei
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
+use crate::execute::liquidate::{liquidate, seize, LiquidateArgs, SeizeArgs};
 use crate::execute::redeem::redeem;
-use crate::execute::seize::{seize, SeizeArgs};
 use crate::execute::{admin, user, Payment};
 use crate::query;
 use crate::state::Config;
@@ -49,6 +49,7 @@ pub fn execute(
         ExecuteMsg::OpenPosition { .. }
             | ExecuteMsg::Deposit { .. }
             | ExecuteMsg::Repay { .. }
+            | ExecuteMsg::Liquidate { .. }
             | ExecuteMsg::Seize { .. }
     );
     if !takes_funds {
@@ -86,6 +87,27 @@ pub fn execute(
                 payments,
                 Payable::Repay { position_id },
             )
+        }
+        ExecuteMsg::Liquidate {
+            position_id,
+            debt_denom,
+            collateral_denom,
+            close_factor,
+            liquidation_bonus,
+            min_collateral_out,
+            recipient,
+        } => {
+            let payments = Payment::from_funds(&info)?;
+            let hook = Payable::Liquidate(LiquidateArgs {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            });
+            pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Seize {
             position_id,
@@ -175,6 +197,7 @@ enum Payable {
     Repay {
         position_id: u64,
     },
+    Liquidate(LiquidateArgs),
     Seize(SeizeArgs),
     Redeem {
         position_id: u64,
@@ -201,6 +224,23 @@ impl From<ReceiveMsg> for Payable {
                 push_to_draw_down_sink,
             },
             ReceiveMsg::Repay { position_id } => Payable::Repay { position_id },
+            ReceiveMsg::Liquidate {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            } => Payable::Liquidate(LiquidateArgs {
+                position_id,
+                debt_denom,
+                collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                min_collateral_out,
+                recipient,
+            }),
             ReceiveMsg::Seize {
                 position_id,
                 debt_denom,
@@ -264,6 +304,7 @@ fn pay(
         Payable::Repay { position_id } => {
             user::repay(deps, env, position_id, Payment::single(payments)?)
         }
+        Payable::Liquidate(args) => liquidate(deps, env, Payment::single(payments)?, args),
         Payable::Seize(args) => seize(deps, env, Payment::single(payments)?, args),
         Payable::Redeem {
             position_id,
@@ -346,6 +387,21 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             position_id,
             source,
         } => to_json_binary(&query::top_up_consent(deps, position_id, source)?),
+        QueryMsg::LiquidationQuote {
+            position_id,
+            debt_denom,
+            collateral_denom,
+            close_factor,
+            liquidation_bonus,
+            repay_amount,
+        } => to_json_binary(&query::liquidation_quote(
+            deps,
+            env,
+            position_id,
+            (debt_denom, collateral_denom),
+            (close_factor, liquidation_bonus),
+            repay_amount,
+        )?),
         QueryMsg::LiquidationContext {
             position_id,
             debt_denom,

@@ -140,6 +140,9 @@ pub enum ContractError {
         max_value: Decimal256,
     },
 
+    #[error("position {position_id}: the repayment buys no collateral (collateral out is zero)")]
+    ZeroCollateralOut { position_id: u64 },
+
     #[error("liquidator is not configured")]
     NoLiquidator {},
 

@@ -16,7 +16,7 @@ use keel_types::record::RecordError;
 use crate::assets::{Assets, LoadedAsset};
 use crate::error::ContractError;
 use crate::execute::automation::{apply_self_repay, stored_to_automation};
-use crate::execute::{redeem, Touch};
+use crate::execute::{liquidate, redeem, Touch};
 use crate::position::{
     self, asset_ids, bounds, collateral_amount, debt_amount, health, load_position,
     load_position_assets, Pricing,
@@ -638,4 +638,34 @@ pub fn redeemable_positions(
         positions,
         last_scanned,
     })
+}
+
+/// The liquidator's `quote`: what `liquidate` with its close factor and bonus would do now, from
+/// the same computation as the settlement (pending self-repay applied, prices at `price`).
+pub fn liquidation_quote(
+    deps: Deps,
+    env: Env,
+    position_id: PositionId,
+    (debt_denom, collateral_denom): (String, String),
+    (close_factor, bonus): (Decimal, Decimal),
+    repay_amount: Option<Uint128>,
+) -> Result<keel_types::liquidator::QuoteResponse, ContractError> {
+    let mut touch = Touch::load(deps, &env, position_id)?;
+    touch.skip_twap();
+    let debt = touch.include(deps.storage, &debt_denom)?;
+    let collateral = touch.include(deps.storage, &collateral_denom)?;
+    if self_repays(&touch.position) && touch.config.moet.is_some() {
+        touch.include_moet(deps.storage)?;
+    }
+    let prices = touch.prices(&deps.querier)?;
+    apply_self_repay(deps.storage, &deps.querier, &mut touch)?;
+    liquidate::quote(
+        &mut touch,
+        &prices,
+        debt,
+        collateral,
+        close_factor,
+        bonus,
+        repay_amount,
+    )
 }

@@ -175,6 +175,25 @@ pub enum ExecuteMsg {
     },
 
     // --- liquidator ---
+    /// Liquidator only: a liquidation computed and settled by the market in one pass (SPEC 4),
+    /// with the repayment attached (native funds, or the debt token's `send`): the amounts of
+    /// SPEC 4 from the market's one oracle query; the unused repayment is refunded to
+    /// `recipient`.
+    Liquidate {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        /// The liquidator's close factor (capped by `max_close_factor`).
+        close_factor: Decimal,
+        /// The liquidator's bonus (capped by `max_liquidation_bonus`).
+        liquidation_bonus: Decimal,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+        /// Who liquidates: receives the collateral and the unused repayment.
+        recipient: String,
+    },
+    /// Liquidator only: a liquidation with the amounts computed by the liquidator; the market
+    /// re-checks them (SPEC 3.6).
     Seize {
         position_id: u64,
         debt_denom: String,
@@ -203,6 +222,19 @@ pub enum ReceiveMsg {
     },
     Repay {
         position_id: u64,
+    },
+    Liquidate {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        /// The liquidator's close factor (capped by `max_close_factor`).
+        close_factor: Decimal,
+        /// The liquidator's bonus (capped by `max_liquidation_bonus`).
+        liquidation_bonus: Decimal,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+        /// Who liquidates: receives the collateral and the unused repayment.
+        recipient: String,
     },
     Seize {
         position_id: u64,
@@ -308,6 +340,17 @@ pub enum QueryMsg {
     /// (MOET base units); the owner needs none.
     #[returns(TopUpConsentResponse)]
     TopUpConsent { position_id: u64, source: String },
+    /// What `liquidate` with this close factor and bonus would do now, with `repay_amount`
+    /// offered (null: the most that may be repaid): the liquidator's `quote`.
+    #[returns(crate::liquidator::QuoteResponse)]
+    LiquidationQuote {
+        position_id: u64,
+        debt_denom: String,
+        collateral_denom: String,
+        close_factor: Decimal,
+        liquidation_bonus: Decimal,
+        repay_amount: Option<Uint128>,
+    },
     /// Everything a liquidator needs to price a liquidation in one query.
     #[returns(LiquidationContextResponse)]
     LiquidationContext {

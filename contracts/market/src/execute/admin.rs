@@ -358,7 +358,7 @@ pub fn update_asset(
         return Err(ContractError::unauthorized("update_asset", &info.sender));
     }
     assets.get_mut(id)?.touch();
-    assets.save(deps.storage)?;
+    assets.save(deps.storage, None)?;
     ASSET_INFO.save(
         deps.storage,
         id,
@@ -417,7 +417,7 @@ pub fn withdraw_reserves(
     if !minted {
         state.cash = state.cash.checked_sub(amount)?;
     }
-    assets.save(deps.storage)?;
+    assets.save(deps.storage, None)?;
     let msg = if minted {
         cw20_msg(
             &denom,

@@ -3,8 +3,8 @@
 //! transfers.
 pub mod admin;
 pub mod automation;
+pub mod liquidate;
 pub mod redeem;
-pub mod seize;
 pub mod user;
 
 use cosmwasm_std::{
@@ -264,6 +264,12 @@ impl Touch {
         ids
     }
 
+    /// The price of `id` among the message's prices, when they were fetched.
+    pub fn fetched_price(&self, id: AssetId) -> Option<AssetPrice> {
+        let denom = self.assets.get(id).ok()?.denom();
+        self.prices.as_ref()?.get(id, denom).ok()
+    }
+
     /// The price of one loaded asset: from the message's prices when already fetched, else
     /// from a query for that asset alone (not kept: it is not the position's full set).
     pub fn price_of(
@@ -282,6 +288,6 @@ impl Touch {
     /// Writes the position and every changed asset.
     pub fn save(&self, storage: &mut dyn Storage) -> Result<(), ContractError> {
         POSITIONS.save(storage, self.position_id, &self.position)?;
-        self.assets.save(storage)
+        self.assets.save(storage, self.prices.as_ref())
     }
 }

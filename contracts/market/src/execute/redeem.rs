@@ -7,7 +7,7 @@ use cw20::Cw20ExecuteMsg;
 use keel_math::{redemption_amounts, value_down, RedemptionAmounts, RedemptionInput};
 
 use super::automation::self_repay::self_repay;
-use super::seize::write_off_if_empty;
+use super::liquidate::write_off_if_empty;
 use super::{cw20_msg, send_tokens, Payment, Touch};
 use crate::error::ContractError;
 use crate::position::{

@@ -1,5 +1,7 @@
 //! Wallet messages: open_position, deposit, withdraw, borrow, repay (SPEC 3.4).
-use cosmwasm_std::{to_json_binary, Addr, DepsMut, Env, Event, MessageInfo, Response, Uint128};
+use cosmwasm_std::{
+    to_json_binary, Addr, Decimal, DepsMut, Env, Event, MessageInfo, Response, Uint128,
+};
 use cw20::Cw20ExecuteMsg;
 use keel_types::market::Automation;
 
@@ -65,6 +67,9 @@ fn deposit_payments(
     )?;
     Ok(events)
 }
+
+/// How old a price stored with an asset may be for a repay's minimum-debt rule (seconds).
+pub const DUST_RULE_PRICE_AGE: u64 = 3_600;
 
 pub fn open_position(
     deps: DepsMut,
@@ -299,11 +304,26 @@ pub fn repay(
     response = self_repay(&deps, &mut touch, response)?;
     let asset = touch.assets.get_mut(id)?;
     let repaid = position::repay(&mut touch.position, asset, payment.amount)?;
-    // The minimum debt rule must not block a repayment when the oracle is down: repay is never
-    // pausable. MOET's price is 1 and needs no oracle; another asset is priced alone (the rule
-    // concerns the repaid debt only), or from the self-repay's prices when it fetched them.
-    let price = if touch.assets.get(id)?.is_minted() {
-        Some(cosmwasm_std::Decimal::one())
+    // The minimum debt rule needs the repaid asset's price only when some debt is left, and
+    // must not block a repayment when the oracle is down (repay is never pausable). MOET's price
+    // is 1. Another asset's comes from this message's prices when the self-repay fetched them,
+    // else from the price stored with the asset by the last message that priced it, when at
+    // most `DUST_RULE_PRICE_AGE` old (no oracle call: the common repay makes none), else from
+    // the oracle for that asset alone. A stale stored price only shifts a dust threshold.
+    let asset = touch.assets.get(id)?;
+    let left = position::debt_amount(&touch.position, asset)?;
+    let price = if left.is_zero() {
+        None
+    } else if asset.is_minted() {
+        Some(Decimal::one())
+    } else if let Some(p) = touch.fetched_price(id) {
+        Some(p.price)
+    } else if let Some(stored) = asset
+        .state
+        .last_price
+        .filter(|p| env.block.time.seconds().saturating_sub(p.time) <= DUST_RULE_PRICE_AGE)
+    {
+        Some(stored.price)
     } else {
         touch.price_of(&deps.querier, id).ok().map(|p| p.price)
     };

@@ -151,11 +151,23 @@ pub struct AssetState {
     pub deficit: Uint128,
     pub cash: Uint128,
     pub last_updated: u64,
+    /// The last price a message fetched for the asset while writing it, with the block time:
+    /// what a repay's minimum-debt rule may use instead of asking the oracle (see
+    /// `execute::user::repay`). Never set for the minted asset (its price is 1).
+    pub last_price: Option<StoredPrice>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StoredPrice {
+    pub price: Decimal,
+    pub time: u64,
+}
+
+/// Version 2 added `last_price` (two `uint`s, price atomics and time; a zero price is none);
+/// version 1 and 0 records read without it.
 impl Record for AssetState {
     const NAME: &'static str = "asset state";
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
 
     fn encode(&self, out: &mut Vec<u8>) -> StdResult<()> {
         put_uint(out, &self.supply_index.atomics().to_be_bytes());
@@ -166,11 +178,16 @@ impl Record for AssetState {
         put_uint(out, &self.deficit.to_be_bytes());
         put_uint(out, &self.cash.to_be_bytes());
         put_uint(out, &self.last_updated.to_be_bytes());
+        let (price, time) = self
+            .last_price
+            .map(|p| (p.price.atomics().u128(), p.time))
+            .unwrap_or_default();
+        put_uint(out, &price.to_be_bytes());
+        put_uint(out, &time.to_be_bytes());
         Ok(())
     }
 
-    /// Versions 0 and 1 share the body.
-    fn decode(_version: u8, bytes: &mut &[u8]) -> StdResult<Self> {
+    fn decode(version: u8, bytes: &mut &[u8]) -> StdResult<Self> {
         // One loop over the eight fields (as 256-bit words), then conversions: unrolled, the
         // decoding would need over 100 wasm locals, which chains refuse.
         let mut words = [Uint256::zero(); 8];
@@ -192,6 +209,11 @@ impl Record for AssetState {
             cash: narrow(cash)?,
             last_updated: u64::try_from(narrow(last_updated)?.u128())
                 .map_err(|_| corrupt("asset state", "time over 64 bits"))?,
+            last_price: if version >= 2 {
+                take_stored_price(bytes)?
+            } else {
+                None
+            },
         })
     }
 }
@@ -207,6 +229,18 @@ impl AssetState {
             deficit: Uint128::zero(),
             cash: Uint128::zero(),
             last_updated: now,
+            last_price: None,
         }
     }
+}
+
+/// Not inlined into `decode`: keeps its wasm locals under the chains' limit of 100.
+#[inline(never)]
+fn take_stored_price(bytes: &mut &[u8]) -> StdResult<Option<StoredPrice>> {
+    let price = u128::from_be_bytes(take_uint::<16>(bytes)?);
+    let time = u64::from_be_bytes(take_uint::<8>(bytes)?);
+    Ok((price != 0).then_some(StoredPrice {
+        price: Decimal::raw(price),
+        time,
+    }))
 }

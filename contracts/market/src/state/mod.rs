@@ -20,7 +20,7 @@ mod asset;
 mod config;
 mod position;
 
-pub use asset::{AssetInfo, AssetState};
+pub use asset::{AssetInfo, AssetState, StoredPrice};
 pub use config::{Config, LegacyOwnership, DEFAULT_REDEMPTION_FEE, DEFAULT_REDEMPTION_HEALTH};
 pub use position::{Balance, Position, StoredAutomation, StoredSink};
 

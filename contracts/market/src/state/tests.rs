@@ -60,7 +60,7 @@ fn legacy_position() -> Position {
 }
 
 #[test]
-fn records_of_version_0_still_load_and_are_rewritten_in_version_1() {
+fn records_of_older_versions_still_load_and_are_rewritten_in_the_current_one() {
     let position = from_bytes::<Position>(&hex(LEGACY_POSITION)).unwrap();
     assert_eq!(position, legacy_position());
     // written back: the format byte, the same body, and the automation's presence byte
@@ -87,9 +87,23 @@ fn records_of_version_0_still_load_and_are_rewritten_in_version_1() {
         from_bytes::<AssetState>(&hex(LEGACY_ASSET_STATE)).unwrap(),
         state
     );
+    // version 1 had the same body: it reads the same, without a stored price
+    assert_eq!(
+        from_bytes::<AssetState>(&[&[0x81u8][..], &hex(LEGACY_ASSET_STATE)].concat()).unwrap(),
+        state
+    );
+    // written back in version 2: the body, then an absent stored price (two empty `uint`s)
     assert_eq!(
         to_bytes(&state).unwrap(),
-        [&[0x81u8][..], &hex(LEGACY_ASSET_STATE)].concat()
+        [&[0x82u8][..], &hex(LEGACY_ASSET_STATE), &[0, 0]].concat()
+    );
+    state.last_price = Some(StoredPrice {
+        price: "12.5".parse().unwrap(),
+        time: 1_700_000_100,
+    });
+    assert_eq!(
+        from_bytes::<AssetState>(&to_bytes(&state).unwrap()).unwrap(),
+        state
     );
     let listed = from_bytes::<AssetInfo>(&hex(LEGACY_ASSET_INFO)).unwrap();
     assert_eq!(listed, info(AssetKind::Pool, spec_curve()));
@@ -167,7 +181,7 @@ fn asset_state_round_trips_through_its_binary_form() {
     assert_eq!(
         bytes,
         [
-            vec![0x81], // format version 1
+            vec![0x82], // format version 2
             vec![8],
             1_010_000_000_000_000_000u64.to_be_bytes().to_vec(),
             vec![8],
@@ -180,6 +194,7 @@ fn asset_state_round_trips_through_its_binary_form() {
             vec![0, 1, 42], // deficit, cash
             vec![4],
             1_700_000_000u32.to_be_bytes().to_vec(),
+            vec![0, 0], // no stored price
         ]
         .concat()
     );
@@ -513,7 +528,8 @@ mod properties {
 
         #[test]
         fn any_asset_record_round_trips(info in asset_info(), words in any::<[[u8; 32]; 3]>(),
-            amounts in any::<[u128; 4]>(), last_updated in any::<u64>()) {
+            amounts in any::<[u128; 4]>(), last_updated in any::<u64>(),
+            last_price in option::of((1u128.., any::<u64>()))) {
             prop_assert_eq!(from_bytes::<AssetInfo>(&to_bytes(&info).unwrap()).unwrap(), info);
             let state = AssetState {
                 supply_index: Decimal256::new(Uint256::from_be_bytes(words[0])),
@@ -524,6 +540,7 @@ mod properties {
                 deficit: Uint128::new(amounts[2]),
                 cash: Uint128::new(amounts[3]),
                 last_updated,
+                last_price: last_price.map(|(p, time)| StoredPrice { price: Decimal::raw(p), time }),
             };
             prop_assert_eq!(from_bytes::<AssetState>(&to_bytes(&state).unwrap()).unwrap(), state);
         }

@@ -1,13 +1,14 @@
 //! Keepers' `rebalance` (SPEC 3.5): back to the target health when the position is outside its
 //! band, by a draw-down to the sink or a top-up pulled from a consenting source.
 use cosmwasm_std::{Addr, Decimal, Decimal256, DepsMut, Env, Response, Uint128};
-use cw20::{AllowanceResponse, BalanceResponse, Cw20ExecuteMsg, Cw20QueryMsg};
+use cw20::Cw20ExecuteMsg;
+use cw20_base::state::{ALLOWANCES, BALANCES};
 use keel_math::{repay_to_target, Health};
 
 use super::draw_down::{borrow_and_push, moet_to_target};
 use super::self_repay::self_repay;
 use crate::error::ContractError;
-use crate::execute::seize::write_off_if_empty;
+use crate::execute::liquidate::write_off_if_empty;
 use crate::execute::{cw20_address, cw20_msg, Touch};
 use crate::position::{self, bounds, debt_amount, health, Pricing};
 use crate::prices::Prices;
@@ -162,21 +163,18 @@ fn top_up(
             denom: denom.clone(),
             reason: "not a cw20 token".to_string(),
         })?;
-        let allowance: AllowanceResponse = deps.querier.query_wasm_smart(
-            token,
-            &Cw20QueryMsg::Allowance {
-                owner: source.to_string(),
-                spender: touch.contract.to_string(),
-            },
-        )?;
+        // Raw reads of MOET's own cw20-base records: one storage read each, where smart
+        // queries would instantiate the token twice (2 x 60,000 gas on a chain that does not pin
+        // the code). MOET is a cw20-base 2.x token by deployment (SPEC 3.0).
+        let token = Addr::unchecked(token);
+        let allowance = ALLOWANCES
+            .query(&deps.querier, token.clone(), (source, &touch.contract))?
+            .unwrap_or_default();
         if !allowance.expires.is_expired(&env.block) && !allowance.allowance.is_zero() {
-            let balance: BalanceResponse = deps.querier.query_wasm_smart(
-                token,
-                &Cw20QueryMsg::Balance {
-                    address: source.to_string(),
-                },
-            )?;
-            available = allowance.allowance.min(balance.balance);
+            let balance = BALANCES
+                .query(&deps.querier, token, source)?
+                .unwrap_or_default();
+            available = allowance.allowance.min(balance);
         }
     }
     let pulled = needed.min(available);
