@@ -499,6 +499,7 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
     let dave_source = chain.user("dave-source");
     let erin = chain.user("erin");
     let frank = chain.user("frank");
+    let gina = chain.user("gina");
     let bot = d.bot.clone();
 
     let weth = d.create_cw20("WETH", 18, &[(&alice, 10 * unit(18))])?;
@@ -513,7 +514,7 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
     chain.mint(&alice, 10_000 * unit(6), ATOM);
     chain.mint(&lender, 100_000 * unit(6), OSMO);
     chain.mint(&carol, 1_000 * unit(6), ATOM);
-    for who in [&dave, &erin, &frank] {
+    for who in [&dave, &erin, &frank, &gina] {
         chain.mint(who, 1_000 * unit(6), JUNO);
     }
     chain.mint(&bot, 10_000 * unit(6), OSMO);
@@ -668,6 +669,16 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
         },
         &[],
     )?;
+    // the source consents to back dave's position (SPEC 3.5)
+    d.chain.execute(
+        &dave_source,
+        &d.market,
+        &ExecuteMsg::AllowTopUp {
+            position_id: dave_pos,
+            amount: Uint128::new(1_000 * unit(6)),
+        },
+        &[],
+    )?;
     let (erin_pos, _) = d.open(&erin, &coins(1_000 * unit(6), JUNO), None)?;
     d.borrow(&erin, erin_pos, &moet_denom, 700 * unit(6))?;
     let (frank_pos, _) = d.open(&frank, &coins(1_000 * unit(6), JUNO), None)?;
@@ -685,6 +696,25 @@ pub fn main_scenario(chain: &Chain, codes: &Codes) -> Result<Vec<Row>> {
         n = id;
         i += 1;
     }
+
+    // gina's position: 1000 JUNO at 1 (C = 800) owing 700 MOET, HF 1.14, below the redemption
+    // health 1.3: the bot redeems 50 MOET of it for JUNO
+    let (gina_pos, _) = d.open(&gina, &coins(1_000 * unit(6), JUNO), None)?;
+    d.borrow(&gina, gina_pos, &moet_denom, 700 * unit(6))?;
+    measure(&mut d, "redeem (MOET for collateral)", &mut |d| {
+        let moet = d.moet.clone();
+        d.cw20_send(
+            &bot,
+            &moet,
+            &d.market,
+            50 * unit(6),
+            &ReceiveMsg::Redeem {
+                position_id: gina_pos,
+                collateral_denom: JUNO.to_string(),
+                min_collateral_out: None,
+            },
+        )
+    })?;
 
     // JUNO falls 20%: both feeders confirm it
     d.next_block()?;

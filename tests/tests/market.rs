@@ -794,3 +794,42 @@ fn the_band_follows_the_health_bounds() {
     s.set_price(ETH, "1700");
     assert_eq!(s.position(id).health.unwrap().band, Band::Liquidatable);
 }
+
+/// Found by the fuzzer: one base unit of an 18-decimal asset priced under 1 is worth less than
+/// the 1e-18 MOET values are truncated to, so a slack of `ceil(borrow index)` base units is
+/// worth nothing and borrowing exactly `at_floor` landed at HF 0.999999999999999999. The slack
+/// now covers the value rounding too (`position::floor_borrow_slack`).
+#[test]
+fn max_borrow_at_floor_of_a_cheap_18_decimal_asset_is_borrowable() {
+    const CHEAP: &str = "ucheap";
+    let mut s = setup();
+    let mut params = keel_tests::pool_params(18);
+    params.borrow_factor = keel_tests::dec("1.5");
+    s.list_asset(CHEAP, params).unwrap();
+    s.set_price(CHEAP, "0.281406178364177076");
+    s.set_price(USDC, "0.701600837390005941");
+    // Lenders of the cheap asset, and a borrower lifting its borrow index above 1.
+    let lender = s.addr("lender");
+    s.fund(&lender, 10u128.pow(27), CHEAP);
+    s.open(&lender, &coins(10u128.pow(27), CHEAP)).unwrap();
+    let b = s.addr("borrower");
+    s.fund(&b, 10u128.pow(20), ETH);
+    let bid = s.open(&b, &coins(10u128.pow(20), ETH)).unwrap();
+    s.borrow(&b, bid, CHEAP, 10u128.pow(23)).unwrap();
+    s.advance(YEAR / 12);
+    s.set_price(ETH, "2000");
+    s.set_price(USDC, "0.701600837390005941");
+    s.set_price(CHEAP, "0.281406178364177076");
+
+    let user = s.addr("user");
+    s.fund(&user, 96_282_349_995, USDC);
+    let id = s.open(&user, &coins(96_282_349_995, USDC)).unwrap();
+    let max: keel_types::market::MaxBorrowResponse = s
+        .query_market(&QueryMsg::MaxBorrow {
+            position_id: id,
+            denom: CHEAP.to_string(),
+        })
+        .unwrap();
+    assert!(s.asset(CHEAP).borrow_index > cosmwasm_std::Decimal256::one());
+    s.borrow(&user, id, CHEAP, max.at_floor.u128()).unwrap();
+}

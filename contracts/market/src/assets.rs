@@ -13,6 +13,7 @@ use crate::state::{
     AssetId, AssetInfo, AssetState, StoredPrice, ASSET_INFO, ASSET_STATE, DENOM_IDS,
 };
 
+#[derive(Clone)]
 pub struct LoadedAsset {
     pub id: AssetId,
     pub info: AssetInfo,
@@ -155,6 +156,7 @@ impl LoadedAsset {
 }
 
 /// The assets one message works with, each accrued to `now` on first load.
+#[derive(Clone)]
 pub struct Assets {
     now: u64,
     loaded: BTreeMap<AssetId, LoadedAsset>,

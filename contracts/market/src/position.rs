@@ -1,7 +1,7 @@
 //! Position bookkeeping: every change of a position's scaled balances goes through here, paired
 //! with the same change of the asset totals, so that `sum of positions == totals` (SPEC 6.1)
 //! holds by construction.
-use cosmwasm_std::{Decimal, Storage, Uint128};
+use cosmwasm_std::{Decimal, Decimal256, Storage, Uint128};
 use keel_math::{
     compute_health, to_scaled_down, to_scaled_up, to_underlying_down, to_underlying_up, value_down,
     value_up, CollateralItem, DebtItem, Health, HealthBounds,
@@ -433,6 +433,42 @@ pub fn check_health_floor(
         }
     }
     Ok(())
+}
+
+/// `amount` (computed to land on the borrow floor) when borrowing it keeps the conservative HF
+/// at or above the floor, else `amount` less the rounding a borrow can add: with a borrow index
+/// above 1 the new scaled debt and the debt read back both round up (up to `ceil(index)` base
+/// units more than borrowed), and the debt's value and weighted value each round up by an
+/// 18-decimal atom, which for a cheap 18-decimal asset is tens of base units (8 atoms covers
+/// them). Checked on a copy: nothing is booked.
+pub fn fit_to_floor(
+    position: &Position,
+    assets: &Assets,
+    prices: &Prices,
+    floor: Decimal,
+    id: AssetId,
+    amount: Uint128,
+    price: Decimal,
+) -> Result<Uint128, ContractError> {
+    if amount.is_zero() {
+        return Ok(amount);
+    }
+    let mut after = position.clone();
+    let asset = assets.get(id)?;
+    add_scaled(
+        &mut after.debt,
+        id,
+        to_scaled_up(amount, asset.state.borrow_index)?,
+        None,
+    )?;
+    let hf = health(&after, assets, prices, Pricing::Conservative)?.health_factor;
+    if hf.map_or(true, |hf| hf >= Decimal256::from(floor)) {
+        return Ok(amount);
+    }
+    let index = asset.state.borrow_index;
+    let from_index = Uint128::try_from(index.to_uint_ceil()).unwrap_or(Uint128::MAX);
+    let from_value = keel_math::amount_for_value_up(Decimal256::raw(8), asset.decimals(), price)?;
+    Ok(amount.saturating_sub(from_index.saturating_add(from_value)))
 }
 
 /// Fails when the position's debt of `asset` is non-zero but worth less than `min_debt_value`.

@@ -381,15 +381,16 @@ pub fn max_borrow(
         price.debt(true),
         params.borrow_factor,
     )?;
-    // With a borrow index above 1 a borrow books up to ceil(index) base units more debt than
-    // it lends (scaled debt and amount both round up): keep them off the floor, as auto-borrow
-    // does, so that borrowing exactly `at_floor` passes the floor check.
-    let index = asset.state.borrow_index;
-    let at_floor = if index > Decimal256::one() {
-        at_floor.saturating_sub(Uint128::try_from(index.to_uint_ceil()).unwrap_or(Uint128::MAX))
-    } else {
-        at_floor
-    };
+    // So that borrowing exactly `at_floor` passes the floor check, rounding included.
+    let at_floor = position::fit_to_floor(
+        &position,
+        &assets,
+        &prices,
+        config.borrow_health_floor,
+        id,
+        at_floor,
+        price.debt(true),
+    )?;
     let mut room = Uint128::MAX;
     if !asset.is_minted() {
         room = asset.state.cash;

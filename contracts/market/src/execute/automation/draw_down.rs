@@ -49,14 +49,15 @@ pub(super) fn moet_to_target(
         Decimal::one(),
         bf,
     )?;
-    let index = asset.state.borrow_index;
-    if index > Decimal256::one() {
-        // With a borrow index I above 1 the new scaled debt rounds up (ceil(x / I) * I < x + I)
-        // and the debt read back rounds up again: up to ceil(I) base units more than borrowed.
-        // Keep them off the floor so that the floor check after the borrow cannot fail.
-        let slack = Uint128::try_from(index.to_uint_ceil()).unwrap_or(Uint128::MAX);
-        at_floor = at_floor.saturating_sub(slack);
-    }
+    at_floor = position::fit_to_floor(
+        &touch.position,
+        &touch.assets,
+        prices,
+        touch.config.borrow_health_floor,
+        moet,
+        at_floor,
+        Decimal::one(),
+    )?;
     let amount = at_target.min(at_floor);
     if amount.is_zero() {
         return Ok(amount);
