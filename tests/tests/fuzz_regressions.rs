@@ -138,10 +138,8 @@ fn a_deposit_never_leaves_a_balance_worth_zero_base_units() {
 /// base unit of an 18-decimal asset priced under 1 is worth less than the 1e-18 MOET to which
 /// values are truncated, so that slack is worth nothing and borrowing exactly `at_floor` can land
 /// at HF 0.999999999999999999. Here: TKB-like (18 decimals, price 0.2814, BF 1.5) borrowed
-/// against a 6-decimal collateral.
+/// against a 6-decimal collateral. The market now checks the floor borrow on a copy.
 #[test]
-#[ignore = "contract defect: max_borrow.at_floor of a cheap 18-decimal asset is not always \
-            borrowable (its slack is worth less than the value resolution); see docs/SECURITY.md"]
 fn borrowing_max_borrow_at_floor_of_a_cheap_18_decimal_asset_succeeds() {
     const CHEAP: &str = "ucheap";
     let mut s = setup();
@@ -168,6 +166,5 @@ fn borrowing_max_borrow_at_floor_of_a_cheap_18_decimal_asset_succeeds() {
     let id = s.open(&user, &coins(96_282_349_995, USDC)).unwrap();
     let max = max_borrow(&s, id, CHEAP);
     assert!(s.asset(CHEAP).borrow_index > cosmwasm_std::Decimal256::one());
-    // Fails: "health factor 0.999999999999999999 of position 3 would be below the floor 1".
     s.borrow(&user, id, CHEAP, max.at_floor.u128()).unwrap();
 }

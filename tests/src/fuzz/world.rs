@@ -99,11 +99,7 @@ pub(super) mod sink {
 /// regression test that pins it)`. With [`World::tolerate_known`] their violations are counted
 /// (`Stats::known_defects`) instead of stopping the run, so that a long run goes on looking for
 /// other defects; every other operation kind is still held to the invariant.
-pub const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[(
-    "max-borrow-is-borrowable",
-    "borrow",
-    "fuzz_regressions::borrowing_max_borrow_at_floor_of_a_cheap_18_decimal_asset_succeeds",
-)];
+pub const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[];
 
 pub struct World {
     pub suite: Suite,
