@@ -2,12 +2,16 @@
 //! involved (SPEC 5).
 use cosmwasm_std::{OverflowError, StdError, Uint128};
 use keel_math::MathError;
+use keel_types::record::RecordError;
 use thiserror::Error;
 
 #[derive(Error, Debug, PartialEq)]
 pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
+
+    #[error("{0}")]
+    Record(#[from] RecordError),
 
     #[error("math: {0}")]
     Math(#[from] MathError),
@@ -50,9 +54,6 @@ pub enum ContractError {
 
     #[error("cannot migrate from contract {stored}: this is {expected}")]
     WrongContract { stored: String, expected: String },
-
-    #[error("invalid version {version}: {reason}")]
-    InvalidVersion { version: String, reason: String },
 
     #[error("cannot migrate from version {stored} down to {new}")]
     CannotDowngrade { stored: String, new: String },

@@ -1,9 +1,12 @@
 //! Instantiation, liquidation, admin and migration.
 use cosmwasm_std::{
-    coins, from_json, to_json_binary, Addr, BankMsg, CosmosMsg, Decimal, DepsMut, MessageInfo,
-    Response, Uint128, WasmMsg,
+    coins, from_json, to_json_binary, Addr, BankMsg, CosmosMsg, Decimal, DepsMut, Env, MessageInfo,
+    Response, StdError, Uint128, WasmMsg,
 };
+use cw2::ContractVersion;
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
+use cw_ownable::{Action, OwnershipError};
+use cw_utils::PaymentError;
 use keel_types::liquidator::{InstantiateMsg, ReceiveMsg};
 use keel_types::market::{ExecuteMsg as MarketExecuteMsg, ReceiveMsg as MarketReceiveMsg};
 
@@ -43,9 +46,8 @@ pub fn instantiate(deps: DepsMut, msg: InstantiateMsg) -> Result<Response, Contr
     validate_factors(close_factor, liquidation_bonus)?;
 
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     Config {
-        owner: owner.clone(),
-        pending_owner: None,
         market: market.clone(),
         close_factor,
         liquidation_bonus,
@@ -81,20 +83,21 @@ pub fn liquidate_native(
     info: MessageInfo,
     args: LiquidateArgs,
 ) -> Result<Response, ContractError> {
-    let coin = match info.funds.as_slice() {
-        [] => return Err(ContractError::NoFunds),
-        [coin] => coin,
-        _ => {
-            return Err(ContractError::WrongFunds {
-                reason: format!(
-                    "send exactly one coin, of the debt denom {}; got {} coins",
-                    args.debt_denom,
-                    info.funds.len()
-                ),
-            })
-        }
+    let amount = native_repayment(&info, &args.debt_denom)?;
+    let payment = Payment::Native {
+        denom: args.debt_denom.clone(),
     };
-    if coin.denom.starts_with(CW20_PREFIX) {
+    liquidate(deps, info.sender, amount, payment, args)
+}
+
+/// The repayment attached to `liquidate` (`cw_utils::must_pay`): exactly one coin, of the debt
+/// denom, not zero. Native denoms in the reserved `cw20:` form are refused whatever they are.
+fn native_repayment(info: &MessageInfo, debt_denom: &str) -> Result<Uint128, ContractError> {
+    if let Some(coin) = info
+        .funds
+        .iter()
+        .find(|coin| coin.denom.starts_with(CW20_PREFIX))
+    {
         // Reserved for cw20 tokens (SPEC 1): never a native coin.
         return Err(ContractError::WrongFunds {
             reason: format!(
@@ -103,23 +106,35 @@ pub fn liquidate_native(
             ),
         });
     }
-    if coin.denom != args.debt_denom {
-        return Err(ContractError::WrongFunds {
-            reason: format!(
-                "sent {} but the debt denom is {}",
-                coin.denom, args.debt_denom
-            ),
-        });
-    }
-    if coin.amount.is_zero() {
-        return Err(ContractError::ZeroAmount {
+    cw_utils::must_pay(info, debt_denom).map_err(|error| match (error, info.funds.as_slice()) {
+        // `must_pay` calls one coin of zero "no funds"
+        (PaymentError::NoFunds {}, [coin]) => ContractError::ZeroAmount {
             denom: coin.denom.clone(),
-        });
-    }
-    let payment = Payment::Native {
-        denom: coin.denom.clone(),
-    };
-    liquidate(deps, info.sender, coin.amount, payment, args)
+        },
+        (PaymentError::NoFunds {}, _) => ContractError::NoFunds,
+        (PaymentError::MissingDenom(_), [coin]) => ContractError::WrongFunds {
+            reason: format!("sent {} but the debt denom is {debt_denom}", coin.denom),
+        },
+        (PaymentError::MultipleDenoms {}, funds) => ContractError::WrongFunds {
+            reason: format!(
+                "send exactly one coin, of the debt denom {debt_denom}; got {} coins",
+                funds.len()
+            ),
+        },
+        (other, _) => ContractError::WrongFunds {
+            reason: other.to_string(),
+        },
+    })
+}
+
+/// Fails when native funds came with a message that takes none (they would stay here).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    cw_utils::nonpayable(info).map_err(|error| ContractError::WrongFunds {
+        reason: match error {
+            PaymentError::NonPayable {} => "this message takes no funds".to_string(),
+            other => other.to_string(),
+        },
+    })
 }
 
 /// `liquidate` through cw20 `send`: the sending token contract must be the debt denom.
@@ -284,10 +299,8 @@ pub fn update_config(
     close_factor: Option<Decimal>,
     liquidation_bonus: Option<Decimal>,
 ) -> Result<Response, ContractError> {
+    cw_ownable::assert_owner(deps.storage, &info.sender).map_err(ownership_error)?;
     let mut config = Config::load(deps.storage, deps.api)?;
-    if info.sender != config.owner {
-        return Err(ContractError::Unauthorized);
-    }
     if let Some(market) = market {
         config.market = deps.api.addr_validate(&market)?;
     }
@@ -306,69 +319,112 @@ pub fn update_config(
         .add_attribute("liquidation_bonus", config.liquidation_bonus.to_string()))
 }
 
+/// cw-ownable's refusals as this contract's errors.
+fn ownership_error(error: OwnershipError) -> ContractError {
+    match error {
+        OwnershipError::Std(error) => ContractError::Std(error),
+        // no message renounces the ownership: `NoOwner` does not occur
+        OwnershipError::NotOwner | OwnershipError::NoOwner | OwnershipError::NotPendingOwner => {
+            ContractError::Unauthorized
+        }
+        // transfers are proposed without expiry: an expired one does not occur
+        OwnershipError::TransferNotFound | OwnershipError::TransferExpired => {
+            ContractError::NoPendingOwner
+        }
+    }
+}
+
 /// Owner only: proposes `new_owner`, who becomes the owner on `accept_ownership`. A later
 /// proposal replaces an earlier one.
 pub fn transfer_ownership(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    if info.sender != config.owner {
-        return Err(ContractError::Unauthorized);
+    let ownership = cw_ownable::update_ownership(
+        deps,
+        &env.block,
+        &info.sender,
+        Action::TransferOwnership {
+            new_owner,
+            expiry: None,
+        },
+    )
+    .map_err(ownership_error)?;
+    let mut response = Response::new().add_attribute("action", "transfer_ownership");
+    if let Some(pending) = ownership.pending_owner {
+        response = response.add_attribute("pending_owner", pending);
     }
-    let new_owner = deps.api.addr_validate(&new_owner)?;
-    config.pending_owner = Some(new_owner.clone());
-    config.save(deps.storage, deps.api)?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_ownership")
-        .add_attribute("pending_owner", new_owner))
+    Ok(response)
 }
 
 /// The pending owner only.
-pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    let pending = config
-        .pending_owner
-        .take()
-        .ok_or(ContractError::NoPendingOwner)?;
-    if info.sender != pending {
-        return Err(ContractError::Unauthorized);
-    }
-    config.owner = pending.clone();
-    config.save(deps.storage, deps.api)?;
+pub fn accept_ownership(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    cw_ownable::update_ownership(deps, &env.block, &info.sender, Action::AcceptOwnership)
+        .map_err(ownership_error)?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
-        .add_attribute("owner", pending))
+        .add_attribute("owner", info.sender))
 }
 
-/// Refuses another contract's state and a downgrade, then records this version.
-pub fn migrate(deps: DepsMut) -> Result<Response, ContractError> {
+/// Refuses another contract's state and a downgrade (cw2), records this version, moves the
+/// owners out of a config record of version 0 and rewrites the config in the current version.
+pub fn migrate(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            stored: stored.contract,
-            expected: CONTRACT_NAME.to_string(),
-        });
-    }
-    let stored_version = parse_version(&stored.version)?;
-    let new_version = parse_version(CONTRACT_VERSION)?;
-    if stored_version > new_version {
-        return Err(ContractError::CannotDowngrade {
-            stored: stored.version,
-            new: CONTRACT_VERSION.to_string(),
-        });
-    }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)
+        .map_err(|_| migration_refusal(&stored))?;
+    move_legacy_ownership(deps.branch(), &env)?;
+    let config = Config::load(deps.storage, deps.api)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", stored.version)
         .add_attribute("to_version", CONTRACT_VERSION))
 }
 
-fn parse_version(version: &str) -> Result<semver::Version, ContractError> {
-    semver::Version::parse(version).map_err(|e| ContractError::InvalidVersion {
-        version: version.to_string(),
-        reason: e.to_string(),
-    })
+/// What cw2 refused: another contract's state, else a stored version of this contract that is
+/// newer than this code (cw2 also refuses a version that is not semver, which no version of this
+/// contract writes).
+fn migration_refusal(stored: &ContractVersion) -> ContractError {
+    if stored.contract != CONTRACT_NAME {
+        return ContractError::WrongContract {
+            stored: stored.contract.clone(),
+            expected: CONTRACT_NAME.to_string(),
+        };
+    }
+    ContractError::CannotDowngrade {
+        stored: stored.version.clone(),
+        new: CONTRACT_VERSION.to_string(),
+    }
+}
+
+/// A config record of version 0 holds the owner and pending owner, which cw-ownable holds from
+/// version 1 on: they move there when cw-ownable holds no ownership yet.
+fn move_legacy_ownership(deps: DepsMut, env: &Env) -> Result<(), ContractError> {
+    match cw_ownable::get_ownership(deps.storage) {
+        Ok(_) => return Ok(()),
+        Err(StdError::NotFound { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let legacy = Config::load_legacy_ownership(deps.storage, deps.api)?
+        .ok_or_else(|| StdError::not_found("liquidator owner"))?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(legacy.owner.as_str()))?;
+    if let Some(pending) = legacy.pending_owner {
+        cw_ownable::update_ownership(
+            deps,
+            &env.block,
+            &legacy.owner,
+            Action::TransferOwnership {
+                new_owner: pending.into_string(),
+                expiry: None,
+            },
+        )
+        .map_err(ownership_error)?;
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Queries: `config {}` and `quote {..}`.
-use cosmwasm_std::{to_json_binary, Binary, Decimal256, Deps, Uint128};
+use cosmwasm_std::{to_json_binary, Binary, Decimal256, Deps, StdError, Uint128};
 use keel_math::{value_down, value_up};
 use keel_types::liquidator::{ConfigResponse, QuoteResponse};
 use keel_types::market::{PositionResponse, QueryMsg as MarketQueryMsg, SimulateAction};
@@ -10,9 +10,14 @@ use crate::state::Config;
 
 pub fn config(deps: Deps) -> Result<Binary, ContractError> {
     let config = Config::load(deps.storage, deps.api)?;
+    let ownership = cw_ownable::get_ownership(deps.storage)?;
+    // no message renounces the ownership: there is always an owner
+    let owner = ownership
+        .owner
+        .ok_or_else(|| StdError::not_found("liquidator owner"))?;
     Ok(to_json_binary(&ConfigResponse {
-        owner: config.owner,
-        pending_owner: config.pending_owner,
+        owner,
+        pending_owner: ownership.pending_owner,
         market: config.market,
         close_factor: config.close_factor,
         liquidation_bonus: config.liquidation_bonus,

@@ -488,3 +488,20 @@ fn market_query_failure_fails_the_liquidation() {
     .unwrap_err();
     assert!(matches!(err, ContractError::Std(_)), "{err:?}");
 }
+
+#[test]
+fn a_native_coin_in_the_cw20_form_is_refused_among_several() {
+    let mut deps = setup(MarketMock::new(MOET, worked_context()));
+    let forged = format!("cw20:{}", addr("moet_token"));
+    let err = exec(
+        &mut deps,
+        &addr("bot"),
+        &[coin(200_000_000, MOET), coin(1, &forged)],
+        liquidate_msg(MOET, None),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, ContractError::WrongFunds { reason } if reason.contains("reserved prefix")),
+        "{err:?}"
+    );
+}
