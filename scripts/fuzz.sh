@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stateful invariant fuzzing of the whole deployment (issue 7; docs/SECURITY.md).
+# Stateful invariant fuzzing of the whole deployment (docs/SECURITY.md).
 #
-# Usage: scripts/fuzz.sh OPS SEED [--json-every N] [--shrink-secs S] [--progress N]
+# Usage: scripts/fuzz.sh OPS SEED [--json-every N] [--shrink-secs S] [--progress N] [--strict]
 #        scripts/fuzz.sh --replay FILE [--verbose]
 #
 # Runs OPS random operations generated from SEED against the real contracts in cw-multi-test,

@@ -213,27 +213,25 @@ fn moet_debt_is_partially_liquidated_through_cw20_send_with_refund() {
     let res = suite
         .liquidate_moet(id, 500_000_000, Some(WORKED_SEIZE))
         .unwrap();
-    let wasm = res
-        .events
-        .iter()
-        .find(|e| {
-            e.ty == "wasm"
-                && e.attributes
-                    .iter()
-                    .any(|a| a.key == "action" && a.value == "liquidate")
-        })
-        .expect("liquidate event");
-    let attr = |k: &str| {
-        wasm.attributes
+    // The liquidator says who offered what; the market's `seize` event has the amounts.
+    let event = |ty: &str, key: &str| {
+        res.events
             .iter()
-            .find(|a| a.key == k)
+            .filter(|e| e.ty == ty)
+            .flat_map(|e| e.attributes.iter())
+            .find(|a| a.key == key)
             .map(|a| a.value.clone())
-            .unwrap()
+            .unwrap_or_else(|| panic!("no {key} in {ty}"))
     };
-    assert_eq!(attr("repay_amount"), "200000000");
-    assert_eq!(attr("collateral_amount"), WORKED_SEIZE.to_string());
-    assert_eq!(attr("refund"), "300000000");
-    assert_eq!(attr("liquidator"), suite.bot.to_string());
+    assert_eq!(event("wasm", "offered"), "500000000");
+    assert_eq!(event("wasm", "liquidator"), suite.bot.to_string());
+    assert_eq!(event("wasm-seize", "repay_amount"), "200000000");
+    assert_eq!(
+        event("wasm-seize", "collateral_amount"),
+        WORKED_SEIZE.to_string()
+    );
+    assert_eq!(event("wasm-seize", "recipient"), suite.bot.to_string());
+    assert_eq!(event("wasm", "refund"), "300000000");
 
     // The bot paid exactly 200 MOET (300 came back) and got the collateral.
     assert_eq!(suite.moet_balance(&suite.bot), 800_000_000);

@@ -238,11 +238,6 @@ fn every_market_message_reads_back_what_serde_writes() {
                 },
             ],
         },
-        QueryMsg::LiquidationContext {
-            position_id: 1,
-            debt_denom: "d".into(),
-            collateral_denom: "c".into(),
-        },
     ] {
         reads_back(msg);
     }

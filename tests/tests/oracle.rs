@@ -411,6 +411,31 @@ fn ownership_transfer_takes_two_steps() {
 }
 
 #[test]
+fn a_later_ownership_proposal_replaces_an_earlier_one() {
+    let mut s = Suite::new();
+    let owner = s.owner.clone();
+    let first = s.app.api().addr_make("first");
+    let second = s.app.api().addr_make("second");
+    for proposed in [&first, &second] {
+        s.execute(
+            &owner,
+            &ExecuteMsg::TransferOwnership {
+                new_owner: proposed.to_string(),
+            },
+        )
+        .unwrap();
+    }
+    assert_eq!(s.config().pending_owner, Some(second.to_string()));
+    assert_err(
+        s.execute(&first, &ExecuteMsg::AcceptOwnership {}),
+        &["Unauthorized", first.as_str(), "pending owner"],
+    );
+    s.execute(&second, &ExecuteMsg::AcceptOwnership {}).unwrap();
+    assert_eq!(s.config().owner, second.to_string());
+    assert_eq!(s.config().pending_owner, None);
+}
+
+#[test]
 fn set_feeders_adds_removes_and_is_owner_only() {
     let mut s = Suite::new();
     let (owner, f1, f2, stranger) = (
@@ -1511,18 +1536,48 @@ fn a_price_answer_without_pending_reads_as_not_pending() {
 const CW2_KEY: &[u8] = b"contract_info";
 
 /// A stand-in for an earlier deployment: instantiating it stores the cw2 name and version given
-/// in its message.
+/// in its message, and the raw storage entries `(key, value)` given with them.
 fn fake_contract() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(
         |_, _, _, _: Empty| -> StdResult<Response> { Ok(Response::new()) },
-        |deps, _, _, msg: (String, String)| -> StdResult<Response> {
+        |deps, _, _, msg: (String, String, Vec<(Binary, Binary)>)| -> StdResult<Response> {
             let info = json!({"contract": msg.0, "version": msg.1});
             deps.storage
                 .set(CW2_KEY, &cosmwasm_std::to_json_vec(&info)?);
+            for (key, value) in msg.2 {
+                deps.storage.set(&key, &value);
+            }
             Ok(Response::new())
         },
         |_, _, _: Empty| -> StdResult<Binary> { Ok(Binary::default()) },
     ))
+}
+
+/// The config record of version 0.1.0: JSON, with the owner fields.
+fn config_of_0_1_0(owner: &Addr, pending_owner: Option<&Addr>) -> (Binary, Binary) {
+    let config = json!({"owner": owner, "pending_owner": pending_owner, "base_denom": "moet",
+        "max_age": 300, "max_deviation": "0.1", "twap_window": 1800});
+    (
+        Binary::from(b"c".to_vec()),
+        Binary::from(serde_json::to_vec(&config).unwrap()),
+    )
+}
+
+/// A denom record as 0.1.0 wrote it (no format byte): sources feed, twap and fixed 1.5, the
+/// global parameters 300 / 0.1 / 1800, no price yet.
+const DENOM_RECORD_OF_0_1_0: &str = "00030001020814d1120d7b16000002012c110101020708";
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn denom_key(denom: &str) -> Vec<u8> {
+    cw_storage_plus::Map::<&str, ()>::new("s")
+        .key(denom)
+        .to_vec()
 }
 
 fn contract_info(s: &Suite, contract: &Addr) -> Value {
@@ -1545,7 +1600,11 @@ fn migrate_checks_the_contract_name_and_refuses_a_downgrade() {
             .instantiate_contract(
                 fake_id,
                 owner.clone(),
-                &(name.to_string(), version.to_string()),
+                &(
+                    name.to_string(),
+                    version.to_string(),
+                    vec![config_of_0_1_0(&owner, None)],
+                ),
                 &[],
                 "old",
                 Some(owner.to_string()),
@@ -1581,4 +1640,84 @@ fn migrate_checks_the_contract_name_and_refuses_a_downgrade() {
         .migrate_contract(owner, oracle, &json!({}), code_id)
         .unwrap();
     assert_eq!(s.config().max_age, MAX_AGE);
+}
+
+#[test]
+fn migrate_from_0_1_0_moves_the_owners_and_reads_the_old_records() {
+    let mut s = Suite::new();
+    let (owner, f1) = (s.owner.clone(), s.f1.clone());
+    let next = s.app.api().addr_make("next");
+    let fake_id = s.app.store_code(fake_contract());
+    let entries = vec![
+        config_of_0_1_0(&owner, Some(&next)),
+        (
+            Binary::from(denom_key("uatom")),
+            Binary::from(unhex(DENOM_RECORD_OF_0_1_0)),
+        ),
+    ];
+    let old = s
+        .app
+        .instantiate_contract(
+            fake_id,
+            owner.clone(),
+            &(
+                "crates.io:keel-oracle".to_string(),
+                "0.1.0".to_string(),
+                entries,
+            ),
+            &[],
+            "old",
+            Some(owner.to_string()),
+        )
+        .unwrap();
+    let code_id = s.code_id;
+    s.app
+        .migrate_contract(owner.clone(), old.clone(), &MigrateMsg {}, code_id)
+        .unwrap();
+    s.oracle = old;
+
+    assert_eq!(
+        s.query_json(json!({"config": {}})).unwrap(),
+        json!({"owner": owner, "pending_owner": next, "base_denom": "moet", "max_age": 300,
+               "max_deviation": "0.1", "twap_window": 1800})
+    );
+    // the denom record of version 0 reads as it is: no price pushed yet, the fixed source serves
+    let price = s.price("uatom").unwrap();
+    assert_eq!(
+        (price.price, price.source),
+        (d("1.5"), PriceSourceKind::Fixed)
+    );
+
+    // the owner and the pending owner keep their rights
+    assert_err(
+        s.execute(&f1, &ExecuteMsg::AcceptOwnership {}),
+        &["Unauthorized", "pending owner"],
+    );
+    s.execute(
+        &owner,
+        &ExecuteMsg::SetFeeders {
+            add: vec![f1.to_string()],
+            remove: vec![],
+        },
+    )
+    .unwrap();
+    s.execute(&next, &ExecuteMsg::AcceptOwnership {}).unwrap();
+    assert_eq!(s.config().owner, next.to_string());
+
+    // the next push writes the record in version 1
+    let raw = |s: &Suite| {
+        s.app
+            .wrap()
+            .query_wasm_raw(&s.oracle, denom_key("uatom"))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(raw(&s)[0], 0x00, "version 0: no format byte");
+    assert_eq!(s.push_one(&f1, "uatom", "10"), "accepted");
+    assert_eq!(raw(&s)[0], 0x81);
+    let price = s.price("uatom").unwrap();
+    assert_eq!(
+        (price.price, price.source),
+        (d("10"), PriceSourceKind::Feed)
+    );
 }

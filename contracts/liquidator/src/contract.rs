@@ -23,7 +23,7 @@ pub fn instantiate(
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
-    _env: Env,
+    env: Env,
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
@@ -43,16 +43,26 @@ pub fn execute(
                 min_collateral_out,
             },
         ),
-        ExecuteMsg::Receive(wrapper) => exec::receive_cw20(deps, info, wrapper),
+        ExecuteMsg::Receive(wrapper) => {
+            exec::nonpayable(&info)?;
+            exec::receive_cw20(deps, info, wrapper)
+        }
         ExecuteMsg::UpdateConfig {
             market,
             close_factor,
             liquidation_bonus,
-        } => exec::update_config(deps, info, market, close_factor, liquidation_bonus),
-        ExecuteMsg::TransferOwnership { new_owner } => {
-            exec::transfer_ownership(deps, info, new_owner)
+        } => {
+            exec::nonpayable(&info)?;
+            exec::update_config(deps, info, market, close_factor, liquidation_bonus)
         }
-        ExecuteMsg::AcceptOwnership {} => exec::accept_ownership(deps, info),
+        ExecuteMsg::TransferOwnership { new_owner } => {
+            exec::nonpayable(&info)?;
+            exec::transfer_ownership(deps, env, info, new_owner)
+        }
+        ExecuteMsg::AcceptOwnership {} => {
+            exec::nonpayable(&info)?;
+            exec::accept_ownership(deps, env, info)
+        }
     }
 }
 
@@ -76,6 +86,6 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractErr
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    exec::migrate(deps)
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    exec::migrate(deps, env)
 }

@@ -1,15 +1,17 @@
 //! Instantiation, liquidation, admin and migration.
 use cosmwasm_std::{
-    coins, from_json, to_json_binary, Addr, BankMsg, CosmosMsg, Decimal, DepsMut, MessageInfo,
-    Response, Uint128, WasmMsg,
+    coins, from_json, to_json_binary, Addr, CosmosMsg, Decimal, DepsMut, Env, MessageInfo,
+    Response, StdError, Uint128, WasmMsg,
 };
+use cw2::ContractVersion;
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
+use cw_ownable::{Action, OwnershipError};
+use cw_utils::PaymentError;
 use keel_types::liquidator::{InstantiateMsg, ReceiveMsg};
 use keel_types::market::{ExecuteMsg as MarketExecuteMsg, ReceiveMsg as MarketReceiveMsg};
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::error::ContractError;
-use crate::liquidation::{compute_amounts, query_context};
 use crate::state::Config;
 
 /// Default share of a debt one liquidation may repay.
@@ -43,9 +45,8 @@ pub fn instantiate(deps: DepsMut, msg: InstantiateMsg) -> Result<Response, Contr
     validate_factors(close_factor, liquidation_bonus)?;
 
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     Config {
-        owner: owner.clone(),
-        pending_owner: None,
         market: market.clone(),
         close_factor,
         liquidation_bonus,
@@ -81,20 +82,21 @@ pub fn liquidate_native(
     info: MessageInfo,
     args: LiquidateArgs,
 ) -> Result<Response, ContractError> {
-    let coin = match info.funds.as_slice() {
-        [] => return Err(ContractError::NoFunds),
-        [coin] => coin,
-        _ => {
-            return Err(ContractError::WrongFunds {
-                reason: format!(
-                    "send exactly one coin, of the debt denom {}; got {} coins",
-                    args.debt_denom,
-                    info.funds.len()
-                ),
-            })
-        }
+    let amount = native_repayment(&info, &args.debt_denom)?;
+    let payment = Payment::Native {
+        denom: args.debt_denom.clone(),
     };
-    if coin.denom.starts_with(CW20_PREFIX) {
+    liquidate(deps, info.sender, amount, payment, args)
+}
+
+/// The repayment attached to `liquidate` (`cw_utils::must_pay`): exactly one coin, of the debt
+/// denom, not zero. Native denoms in the reserved `cw20:` form are refused whatever they are.
+fn native_repayment(info: &MessageInfo, debt_denom: &str) -> Result<Uint128, ContractError> {
+    if let Some(coin) = info
+        .funds
+        .iter()
+        .find(|coin| coin.denom.starts_with(CW20_PREFIX))
+    {
         // Reserved for cw20 tokens (SPEC 1): never a native coin.
         return Err(ContractError::WrongFunds {
             reason: format!(
@@ -103,23 +105,35 @@ pub fn liquidate_native(
             ),
         });
     }
-    if coin.denom != args.debt_denom {
-        return Err(ContractError::WrongFunds {
-            reason: format!(
-                "sent {} but the debt denom is {}",
-                coin.denom, args.debt_denom
-            ),
-        });
-    }
-    if coin.amount.is_zero() {
-        return Err(ContractError::ZeroAmount {
+    cw_utils::must_pay(info, debt_denom).map_err(|error| match (error, info.funds.as_slice()) {
+        // `must_pay` calls one coin of zero "no funds"
+        (PaymentError::NoFunds {}, [coin]) => ContractError::ZeroAmount {
             denom: coin.denom.clone(),
-        });
-    }
-    let payment = Payment::Native {
-        denom: coin.denom.clone(),
-    };
-    liquidate(deps, info.sender, coin.amount, payment, args)
+        },
+        (PaymentError::NoFunds {}, _) => ContractError::NoFunds,
+        (PaymentError::MissingDenom(_), [coin]) => ContractError::WrongFunds {
+            reason: format!("sent {} but the debt denom is {debt_denom}", coin.denom),
+        },
+        (PaymentError::MultipleDenoms {}, funds) => ContractError::WrongFunds {
+            reason: format!(
+                "send exactly one coin, of the debt denom {debt_denom}; got {} coins",
+                funds.len()
+            ),
+        },
+        (other, _) => ContractError::WrongFunds {
+            reason: other.to_string(),
+        },
+    })
+}
+
+/// Fails when native funds came with a message that takes none (they would stay here).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    cw_utils::nonpayable(info).map_err(|error| ContractError::WrongFunds {
+        reason: match error {
+            PaymentError::NonPayable {} => "this message takes no funds".to_string(),
+            other => other.to_string(),
+        },
+    })
 }
 
 /// `liquidate` through cw20 `send`: the sending token contract must be the debt denom.
@@ -155,8 +169,10 @@ pub fn receive_cw20(
     liquidate(deps, caller, wrapper.amount, Payment::Cw20 { token }, args)
 }
 
-/// Prices the liquidation from the market's context, refunds what is not used and asks the
-/// market to `seize`, the collateral going straight to `caller`.
+/// Hands the repayment to the market's one-pass `liquidate` with this liquidator's close factor
+/// and bonus: the market prices the position with its one oracle query, settles, refunds what is
+/// not used and pays the collateral, all to `caller` (SPEC 4). No query here: each contract call
+/// costs a chain 60,000 gas when the code is not pinned.
 fn liquidate(
     deps: DepsMut,
     caller: Addr,
@@ -171,110 +187,78 @@ fn liquidate(
         collateral_denom,
         min_collateral_out,
     } = args;
-
-    let ctx = query_context(
-        &deps.querier,
-        &config,
+    let order = MarketLiquidate {
         position_id,
-        &debt_denom,
-        &collateral_denom,
-    )?;
-    if !ctx.liquidatable {
-        return Err(ContractError::NotLiquidatable { position_id });
-    }
-    let amounts = compute_amounts(&config, &ctx, sent)?;
-    let repay = amounts.repay;
-    let seize = amounts.seize;
-    if repay.is_zero() {
-        return Err(ContractError::ZeroRepay { position_id });
-    }
-    if seize.is_zero() {
-        return Err(ContractError::ZeroCollateralOut { position_id });
-    }
-    if let Some(min) = min_collateral_out {
-        if seize < min {
-            return Err(ContractError::SlippageExceeded {
-                collateral_out: seize,
-                min_collateral_out: min,
-            });
+        debt_denom: debt_denom.clone(),
+        collateral_denom: collateral_denom.clone(),
+        close_factor: config.close_factor,
+        liquidation_bonus: config.liquidation_bonus,
+        min_collateral_out,
+        recipient: caller.to_string(),
+    };
+    let message: CosmosMsg = match &payment {
+        Payment::Native { denom } => WasmMsg::Execute {
+            contract_addr: config.market.to_string(),
+            msg: to_json_binary(&order.execute())?,
+            funds: coins(sent.u128(), denom),
         }
-    }
-    let refund = sent.checked_sub(repay)?;
-
-    let mut messages: Vec<CosmosMsg> = Vec::with_capacity(2);
-    match &payment {
-        Payment::Native { denom } => {
-            if !refund.is_zero() {
-                messages.push(
-                    BankMsg::Send {
-                        to_address: caller.to_string(),
-                        amount: coins(refund.u128(), denom),
-                    }
-                    .into(),
-                );
-            }
-            messages.push(
-                WasmMsg::Execute {
-                    contract_addr: config.market.to_string(),
-                    msg: to_json_binary(&MarketExecuteMsg::Seize {
-                        position_id,
-                        debt_denom: debt_denom.clone(),
-                        repay_amount: repay,
-                        collateral_denom: collateral_denom.clone(),
-                        collateral_amount: seize,
-                        recipient: caller.to_string(),
-                    })?,
-                    funds: coins(repay.u128(), denom),
-                }
-                .into(),
-            );
+        .into(),
+        Payment::Cw20 { token } => WasmMsg::Execute {
+            contract_addr: token.to_string(),
+            msg: to_json_binary(&Cw20ExecuteMsg::Send {
+                contract: config.market.to_string(),
+                amount: sent,
+                msg: to_json_binary(&order.hook())?,
+            })?,
+            funds: vec![],
         }
-        Payment::Cw20 { token } => {
-            if !refund.is_zero() {
-                messages.push(
-                    WasmMsg::Execute {
-                        contract_addr: token.to_string(),
-                        msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
-                            recipient: caller.to_string(),
-                            amount: refund,
-                        })?,
-                        funds: vec![],
-                    }
-                    .into(),
-                );
-            }
-            messages.push(
-                WasmMsg::Execute {
-                    contract_addr: token.to_string(),
-                    msg: to_json_binary(&Cw20ExecuteMsg::Send {
-                        contract: config.market.to_string(),
-                        amount: repay,
-                        msg: to_json_binary(&MarketReceiveMsg::Seize {
-                            position_id,
-                            debt_denom: debt_denom.clone(),
-                            repay_amount: repay,
-                            collateral_denom: collateral_denom.clone(),
-                            collateral_amount: seize,
-                            recipient: caller.to_string(),
-                        })?,
-                    })?,
-                    funds: vec![],
-                }
-                .into(),
-            );
-        }
-    }
-
+        .into(),
+    };
     Ok(Response::new()
-        .add_messages(messages)
+        .add_message(message)
         .add_attribute("action", "liquidate")
         .add_attribute("position_id", position_id.to_string())
         .add_attribute("debt_denom", debt_denom)
-        .add_attribute("repay_amount", repay)
         .add_attribute("collateral_denom", collateral_denom)
-        .add_attribute("collateral_amount", seize)
-        .add_attribute("refund", refund)
+        .add_attribute("offered", sent)
         .add_attribute("liquidator", caller))
+}
+
+/// The market's `liquidate`, as an execute message or as the debt token's `send` hook.
+struct MarketLiquidate {
+    position_id: u64,
+    debt_denom: String,
+    collateral_denom: String,
+    close_factor: Decimal,
+    liquidation_bonus: Decimal,
+    min_collateral_out: Option<Uint128>,
+    recipient: String,
+}
+
+impl MarketLiquidate {
+    fn execute(self) -> MarketExecuteMsg {
+        MarketExecuteMsg::Liquidate {
+            position_id: self.position_id,
+            debt_denom: self.debt_denom,
+            collateral_denom: self.collateral_denom,
+            close_factor: self.close_factor,
+            liquidation_bonus: self.liquidation_bonus,
+            min_collateral_out: self.min_collateral_out,
+            recipient: self.recipient,
+        }
+    }
+
+    fn hook(self) -> MarketReceiveMsg {
+        MarketReceiveMsg::Liquidate {
+            position_id: self.position_id,
+            debt_denom: self.debt_denom,
+            collateral_denom: self.collateral_denom,
+            close_factor: self.close_factor,
+            liquidation_bonus: self.liquidation_bonus,
+            min_collateral_out: self.min_collateral_out,
+            recipient: self.recipient,
+        }
+    }
 }
 
 pub fn update_config(
@@ -284,10 +268,8 @@ pub fn update_config(
     close_factor: Option<Decimal>,
     liquidation_bonus: Option<Decimal>,
 ) -> Result<Response, ContractError> {
+    cw_ownable::assert_owner(deps.storage, &info.sender).map_err(ownership_error)?;
     let mut config = Config::load(deps.storage, deps.api)?;
-    if info.sender != config.owner {
-        return Err(ContractError::Unauthorized);
-    }
     if let Some(market) = market {
         config.market = deps.api.addr_validate(&market)?;
     }
@@ -306,69 +288,112 @@ pub fn update_config(
         .add_attribute("liquidation_bonus", config.liquidation_bonus.to_string()))
 }
 
+/// cw-ownable's refusals as this contract's errors.
+fn ownership_error(error: OwnershipError) -> ContractError {
+    match error {
+        OwnershipError::Std(error) => ContractError::Std(error),
+        // no message renounces the ownership: `NoOwner` does not occur
+        OwnershipError::NotOwner | OwnershipError::NoOwner | OwnershipError::NotPendingOwner => {
+            ContractError::Unauthorized
+        }
+        // transfers are proposed without expiry: an expired one does not occur
+        OwnershipError::TransferNotFound | OwnershipError::TransferExpired => {
+            ContractError::NoPendingOwner
+        }
+    }
+}
+
 /// Owner only: proposes `new_owner`, who becomes the owner on `accept_ownership`. A later
 /// proposal replaces an earlier one.
 pub fn transfer_ownership(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    if info.sender != config.owner {
-        return Err(ContractError::Unauthorized);
+    let ownership = cw_ownable::update_ownership(
+        deps,
+        &env.block,
+        &info.sender,
+        Action::TransferOwnership {
+            new_owner,
+            expiry: None,
+        },
+    )
+    .map_err(ownership_error)?;
+    let mut response = Response::new().add_attribute("action", "transfer_ownership");
+    if let Some(pending) = ownership.pending_owner {
+        response = response.add_attribute("pending_owner", pending);
     }
-    let new_owner = deps.api.addr_validate(&new_owner)?;
-    config.pending_owner = Some(new_owner.clone());
-    config.save(deps.storage, deps.api)?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_ownership")
-        .add_attribute("pending_owner", new_owner))
+    Ok(response)
 }
 
 /// The pending owner only.
-pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = Config::load(deps.storage, deps.api)?;
-    let pending = config
-        .pending_owner
-        .take()
-        .ok_or(ContractError::NoPendingOwner)?;
-    if info.sender != pending {
-        return Err(ContractError::Unauthorized);
-    }
-    config.owner = pending.clone();
-    config.save(deps.storage, deps.api)?;
+pub fn accept_ownership(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    cw_ownable::update_ownership(deps, &env.block, &info.sender, Action::AcceptOwnership)
+        .map_err(ownership_error)?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
-        .add_attribute("owner", pending))
+        .add_attribute("owner", info.sender))
 }
 
-/// Refuses another contract's state and a downgrade, then records this version.
-pub fn migrate(deps: DepsMut) -> Result<Response, ContractError> {
+/// Refuses another contract's state and a downgrade (cw2), records this version, moves the
+/// owners out of a config record of version 0 and rewrites the config in the current version.
+pub fn migrate(mut deps: DepsMut, env: Env) -> Result<Response, ContractError> {
     let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            stored: stored.contract,
-            expected: CONTRACT_NAME.to_string(),
-        });
-    }
-    let stored_version = parse_version(&stored.version)?;
-    let new_version = parse_version(CONTRACT_VERSION)?;
-    if stored_version > new_version {
-        return Err(ContractError::CannotDowngrade {
-            stored: stored.version,
-            new: CONTRACT_VERSION.to_string(),
-        });
-    }
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)
+        .map_err(|_| migration_refusal(&stored))?;
+    move_legacy_ownership(deps.branch(), &env)?;
+    let config = Config::load(deps.storage, deps.api)?;
+    config.save(deps.storage, deps.api)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", stored.version)
         .add_attribute("to_version", CONTRACT_VERSION))
 }
 
-fn parse_version(version: &str) -> Result<semver::Version, ContractError> {
-    semver::Version::parse(version).map_err(|e| ContractError::InvalidVersion {
-        version: version.to_string(),
-        reason: e.to_string(),
-    })
+/// What cw2 refused: another contract's state, else a stored version of this contract that is
+/// newer than this code (cw2 also refuses a version that is not semver, which no version of this
+/// contract writes).
+fn migration_refusal(stored: &ContractVersion) -> ContractError {
+    if stored.contract != CONTRACT_NAME {
+        return ContractError::WrongContract {
+            stored: stored.contract.clone(),
+            expected: CONTRACT_NAME.to_string(),
+        };
+    }
+    ContractError::CannotDowngrade {
+        stored: stored.version.clone(),
+        new: CONTRACT_VERSION.to_string(),
+    }
+}
+
+/// A config record of version 0 holds the owner and pending owner, which cw-ownable holds from
+/// version 1 on: they move there when cw-ownable holds no ownership yet.
+fn move_legacy_ownership(deps: DepsMut, env: &Env) -> Result<(), ContractError> {
+    match cw_ownable::get_ownership(deps.storage) {
+        Ok(_) => return Ok(()),
+        Err(StdError::NotFound { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let legacy = Config::load_legacy_ownership(deps.storage, deps.api)?
+        .ok_or_else(|| StdError::not_found("liquidator owner"))?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(legacy.owner.as_str()))?;
+    if let Some(pending) = legacy.pending_owner {
+        cw_ownable::update_ownership(
+            deps,
+            &env.block,
+            &legacy.owner,
+            Action::TransferOwnership {
+                new_owner: pending.into_string(),
+                expiry: None,
+            },
+        )
+        .map_err(ownership_error)?;
+    }
+    Ok(())
 }

@@ -402,17 +402,6 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             (close_factor, liquidation_bonus),
             repay_amount,
         )?),
-        QueryMsg::LiquidationContext {
-            position_id,
-            debt_denom,
-            collateral_denom,
-        } => to_json_binary(&query::liquidation_context(
-            deps,
-            env,
-            position_id,
-            debt_denom,
-            collateral_denom,
-        )?),
     }?)
 }
 

@@ -7,9 +7,8 @@ use keel_math::{
 };
 use keel_types::market::{
     AssetResponse, ConfigResponse, HealthResponse, LiquidatablePositionsResponse,
-    LiquidationContextResponse, MaxBorrowResponse, PositionBalance, PositionResponse,
-    RedeemablePosition, RedeemablePositionsResponse, RedemptionQuoteResponse, SimulateAction,
-    TopUpConsentResponse,
+    MaxBorrowResponse, PositionBalance, PositionResponse, RedeemablePosition,
+    RedeemablePositionsResponse, RedemptionQuoteResponse, SimulateAction, TopUpConsentResponse,
 };
 use keel_types::record::RecordError;
 
@@ -453,44 +452,6 @@ pub fn simulate(
         None,
         &config,
     )
-}
-
-/// What a liquidator needs, at spot prices, in one query.
-pub fn liquidation_context(
-    deps: Deps,
-    env: Env,
-    position_id: PositionId,
-    debt_denom: String,
-    collateral_denom: String,
-) -> Result<LiquidationContextResponse, ContractError> {
-    let (config, position, assets, prices, ids) = load_priced(
-        deps,
-        &env,
-        position_id,
-        &[&debt_denom, &collateral_denom],
-        Twap::Skip,
-    )?;
-    let (debt_id, coll_id) = match ids.as_slice() {
-        [d, c] => (*d, *c),
-        _ => return Err(ContractError::UnknownAsset { denom: debt_denom }),
-    };
-    let h = health(&position, &assets, &prices, Pricing::Spot)?;
-    let lhf = h.liquidation_health_factor;
-    let debt_asset = assets.get(debt_id)?;
-    let coll_asset = assets.get(coll_id)?;
-    Ok(LiquidationContextResponse {
-        liquidatable: lhf.map(|l| l < Decimal256::one()).unwrap_or(false),
-        liquidation_health_factor: lhf,
-        debt_amount: debt_amount(&position, debt_asset)?,
-        debt_decimals: debt_asset.decimals(),
-        debt_price: prices.get(debt_id, &debt_denom)?.price,
-        collateral_amount: collateral_amount(&position, coll_asset)?,
-        collateral_decimals: coll_asset.decimals(),
-        collateral_price: prices.get(coll_id, &collateral_denom)?.price,
-        dust_debt_value: config.dust_debt_value,
-        max_close_factor: config.max_close_factor,
-        max_liquidation_bonus: config.max_liquidation_bonus,
-    })
 }
 
 /// What `source` has left of its top-up consent for the position (SPEC 3.5).

@@ -6,6 +6,7 @@ use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Resp
 use keel_types::oracle::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
+use crate::helpers::nonpayable;
 use crate::{execute, instantiate as init, migrate as mig, queries};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -25,6 +26,7 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
     match msg {
         ExecuteMsg::SetFeeders { add, remove } => {
             execute::feeders::set_feeders(deps, info, add, remove)
@@ -51,9 +53,9 @@ pub fn execute(
             twap_window,
         ),
         ExecuteMsg::TransferOwnership { new_owner } => {
-            execute::ownership::transfer_ownership(deps, info, new_owner)
+            execute::ownership::transfer_ownership(deps, env, info, new_owner)
         }
-        ExecuteMsg::AcceptOwnership {} => execute::ownership::accept_ownership(deps, info),
+        ExecuteMsg::AcceptOwnership {} => execute::ownership::accept_ownership(deps, env, info),
         ExecuteMsg::PushPrices { prices } => execute::push::push_prices(deps, env, info, prices),
     }
 }
@@ -79,6 +81,76 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    mig::migrate(deps)
+pub fn migrate(deps: DepsMut, env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    mig::migrate(deps, env)
+}
+
+#[cfg(test)]
+mod tests {
+    use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
+    use cosmwasm_std::{coins, Decimal};
+    use keel_types::oracle::{PriceInput, PriceSource};
+
+    use super::*;
+
+    #[test]
+    fn every_message_refuses_funds() {
+        let api = MockApi::default();
+        let owner = api.addr_make("owner");
+        let mut deps = mock_dependencies();
+        instantiate(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&owner, &[]),
+            InstantiateMsg {
+                owner: owner.to_string(),
+                base_denom: "moet".to_string(),
+                max_age: 300,
+                max_deviation: Decimal::percent(10),
+                twap_window: 1800,
+            },
+        )
+        .unwrap();
+        let messages = [
+            ExecuteMsg::SetFeeders {
+                add: vec![owner.to_string()],
+                remove: vec![],
+            },
+            ExecuteMsg::SetPriceSources {
+                denom: "uatom".to_string(),
+                sources: vec![PriceSource::Feed {}],
+                max_age: None,
+                max_deviation: None,
+            },
+            ExecuteMsg::UpdateConfig {
+                base_denom: None,
+                max_age: Some(60),
+                max_deviation: None,
+                twap_window: None,
+            },
+            ExecuteMsg::TransferOwnership {
+                new_owner: owner.to_string(),
+            },
+            ExecuteMsg::AcceptOwnership {},
+            ExecuteMsg::PushPrices {
+                prices: vec![PriceInput {
+                    denom: "uatom".to_string(),
+                    price: Decimal::one(),
+                }],
+            },
+        ];
+        for msg in messages {
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&owner, &coins(1, "uatom")),
+                msg.clone(),
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&err, ContractError::UnexpectedFunds { reason } if reason == "this message takes no funds"),
+                "{msg:?}: {err:?}"
+            );
+        }
+    }
 }

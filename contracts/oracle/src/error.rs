@@ -1,4 +1,5 @@
 use cosmwasm_std::{ConversionOverflowError, DivideByZeroError, OverflowError, StdError};
+use keel_types::record::RecordError;
 use thiserror::Error;
 
 /// Every way an oracle message can fail, naming the denom, address or limit involved.
@@ -6,6 +7,9 @@ use thiserror::Error;
 pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
+
+    #[error("{0}")]
+    Record(#[from] RecordError),
 
     #[error("{0}")]
     Overflow(#[from] OverflowError),
@@ -27,6 +31,9 @@ pub enum ContractError {
 
     #[error("No ownership transfer is pending")]
     NoPendingOwner {},
+
+    #[error("Unexpected funds: {reason}")]
+    UnexpectedFunds { reason: String },
 
     #[error("No price sources for {denom}: pushes for it are rejected")]
     NoSources { denom: String },
@@ -57,7 +64,4 @@ pub enum ContractError {
 
     #[error("Cannot migrate from version {stored} down to {new}")]
     Downgrade { stored: String, new: String },
-
-    #[error("Invalid contract version {version}: expected major.minor.patch")]
-    InvalidVersion { version: String },
 }

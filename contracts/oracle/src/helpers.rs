@@ -1,17 +1,45 @@
 //! Checks shared by several messages.
 
-use cosmwasm_std::{Addr, Decimal};
+use cosmwasm_std::{Addr, Decimal, MessageInfo, Storage};
+use cw_ownable::OwnershipError;
+use cw_utils::PaymentError;
 
 use crate::error::ContractError;
 use crate::state::Config;
 
-pub fn ensure_owner(config: &Config, sender: &Addr) -> Result<(), ContractError> {
-    if *sender != config.owner {
-        return Err(ContractError::Unauthorized {
-            sender: sender.to_string(),
-        });
+/// Fails unless `sender` is the owner (cw-ownable's record).
+pub fn ensure_owner(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
+    cw_ownable::assert_owner(storage, sender).map_err(|error| ownership_error(error, sender))
+}
+
+/// cw-ownable's refusals as this contract's errors.
+pub fn ownership_error(error: OwnershipError, sender: &Addr) -> ContractError {
+    let sender = sender.to_string();
+    match error {
+        OwnershipError::Std(error) => ContractError::Std(error),
+        // no message renounces the ownership: `NoOwner` does not occur
+        OwnershipError::NotOwner | OwnershipError::NoOwner => {
+            ContractError::Unauthorized { sender }
+        }
+        OwnershipError::NotPendingOwner => ContractError::NotPendingOwner { sender },
+        // transfers are proposed without expiry: an expired one does not occur
+        OwnershipError::TransferNotFound | OwnershipError::TransferExpired => {
+            ContractError::NoPendingOwner {}
+        }
     }
-    Ok(())
+}
+
+/// Fails when native funds came with a message: no oracle message takes any (they would stay
+/// in the contract).
+pub fn nonpayable(info: &MessageInfo) -> Result<(), ContractError> {
+    cw_utils::nonpayable(info).map_err(|error| match error {
+        PaymentError::NonPayable {} => ContractError::UnexpectedFunds {
+            reason: "this message takes no funds".to_string(),
+        },
+        other => ContractError::UnexpectedFunds {
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// `|price - reference| / reference <= max_deviation`, compared exactly in 256-bit integers

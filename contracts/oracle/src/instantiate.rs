@@ -7,9 +7,9 @@ use crate::state::{Config, CONFIG, CONTRACT_NAME, CONTRACT_VERSION};
 
 pub fn instantiate(deps: DepsMut, msg: InstantiateMsg) -> Result<Response, ContractError> {
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let owner = deps.api.addr_validate(&msg.owner)?;
+    cw_ownable::initialize_owner(deps.storage, deps.api, Some(owner.as_str()))?;
     let config = Config {
-        owner: deps.api.addr_validate(&msg.owner)?,
-        pending_owner: None,
         base_denom: msg.base_denom,
         max_age: msg.max_age,
         max_deviation: msg.max_deviation,
@@ -19,5 +19,5 @@ pub fn instantiate(deps: DepsMut, msg: InstantiateMsg) -> Result<Response, Contr
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("owner", config.owner))
+        .add_attribute("owner", owner))
 }

@@ -1,4 +1,4 @@
-use cosmwasm_std::{Deps, Order, Storage};
+use cosmwasm_std::{Deps, Order, StdError, Storage};
 use keel_types::oracle::{
     ConfigResponse, PriceResponse, PriceSource, PriceSourceKind, PriceSourcesResponse,
 };
@@ -12,9 +12,14 @@ pub const MAX_LIMIT: u32 = 100;
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
+    let ownership = cw_ownable::get_ownership(deps.storage)?;
+    // no message renounces the ownership: there is always an owner
+    let owner = ownership
+        .owner
+        .ok_or_else(|| StdError::not_found("oracle owner"))?;
     Ok(ConfigResponse {
-        owner: config.owner.into_string(),
-        pending_owner: config.pending_owner.map(|owner| owner.into_string()),
+        owner: owner.into_string(),
+        pending_owner: ownership.pending_owner.map(|owner| owner.into_string()),
         base_denom: config.base_denom,
         max_age: config.max_age,
         max_deviation: config.max_deviation,

@@ -535,16 +535,6 @@ pub enum QueryMsg {
         /// Base units of `debt_denom` offered; null: the most that may be repaid.
         repay_amount: Option<Uint128>,
     },
-    /// Everything a liquidator needs to price a liquidation in one query.
-    #[returns(LiquidationContextResponse)]
-    LiquidationContext {
-        /// The position.
-        position_id: u64,
-        /// The debt a liquidation would repay.
-        debt_denom: String,
-        /// The collateral it would seize.
-        collateral_denom: String,
-    },
 }
 
 /// The market's config (SPEC 3.7).
@@ -725,31 +715,4 @@ pub struct RedeemablePositionsResponse {
 pub struct TopUpConsentResponse {
     /// MOET base units the source still consents to give the position.
     pub amount: Uint128,
-}
-
-/// Everything a liquidator needs to price a liquidation, from one query.
-#[cw_serde]
-pub struct LiquidationContextResponse {
-    /// Whether LHF < 1.
-    pub liquidatable: bool,
-    /// LHF at `price`; null without debt.
-    pub liquidation_health_factor: Option<Decimal256>,
-    /// The position's debt in `debt_denom` (base units, rounded up).
-    pub debt_amount: Uint128,
-    /// Decimals of `debt_denom`.
-    pub debt_decimals: u8,
-    /// MOET per whole token of `debt_denom`.
-    pub debt_price: Decimal,
-    /// The position's collateral in `collateral_denom` (base units, rounded down).
-    pub collateral_amount: Uint128,
-    /// Decimals of `collateral_denom`.
-    pub collateral_decimals: u8,
-    /// MOET per whole token of `collateral_denom`.
-    pub collateral_price: Decimal,
-    /// The market's `dust_debt_value`.
-    pub dust_debt_value: Decimal,
-    /// The market's `max_close_factor`.
-    pub max_close_factor: Decimal,
-    /// The market's `max_liquidation_bonus`.
-    pub max_liquidation_bonus: Decimal,
 }

@@ -1,6 +1,7 @@
 //! Unit tests with the market mocked by `MockQuerier::update_wasm`: it answers
-//! `liquidation_context` with a fixed context and `simulate` with a fixed position, failing the
-//! query on anything unexpected.
+//! `liquidation_quote` with a fixed quote when asked with the liquidator's own factors, failing
+//! the query on anything unexpected. The amounts themselves are the market's (tested with the
+//! real market in `tests/tests/liquidator.rs` and `tests/tests/liquidation.rs`).
 use cosmwasm_std::testing::{
     message_info, mock_dependencies, mock_env, MockApi, MockQuerier, MockStorage,
 };
@@ -8,10 +9,8 @@ use cosmwasm_std::{
     from_json, to_json_binary, Addr, Coin, ContractResult, Decimal, Decimal256, OwnedDeps,
     Response, SystemError, SystemResult, Uint128, WasmQuery,
 };
-use keel_types::liquidator::{ExecuteMsg, InstantiateMsg, QueryMsg};
-use keel_types::market::{
-    LiquidationContextResponse, PositionResponse, QueryMsg as MarketQueryMsg, SimulateAction,
-};
+use keel_types::liquidator::{ExecuteMsg, InstantiateMsg, QueryMsg, QuoteResponse};
+use keel_types::market::QueryMsg as MarketQueryMsg;
 
 use crate::contract::{execute, instantiate, query};
 use crate::error::ContractError;
@@ -38,41 +37,36 @@ pub fn dec256(s: &str) -> Decimal256 {
     s.parse().unwrap()
 }
 
-/// The worked example: 1000 MOET (6 decimals, price 1) of debt against 1 ETH (18 decimals) at
-/// 1100; market caps 0.5 / 0.15, dust 10 MOET.
-pub fn worked_context() -> LiquidationContextResponse {
-    LiquidationContextResponse {
+/// The market's answer to `liquidation_quote` in the mock.
+pub fn worked_quote() -> QuoteResponse {
+    QuoteResponse {
         liquidatable: true,
-        liquidation_health_factor: Some(dec256("0.935")),
-        debt_amount: Uint128::new(1_000_000_000),
-        debt_decimals: 6,
-        debt_price: Decimal::one(),
-        collateral_amount: Uint128::new(1_000_000_000_000_000_000),
-        collateral_decimals: 18,
-        collateral_price: dec("1100"),
-        dust_debt_value: dec("10"),
-        max_close_factor: dec("0.5"),
-        max_liquidation_bonus: dec("0.15"),
+        max_repay: Uint128::new(200_000_000),
+        repay_amount: Uint128::new(200_000_000),
+        collateral_out: Uint128::new(187_272_727_272_727_272),
+        bonus_value: dec256("5.9999999999999992"),
+        health_before: Some(dec256("0.935")),
+        health_after: Some(dec256("0.951")),
     }
 }
 
-/// What the mocked market answers.
+/// What the mocked market answers: `liquidation_quote` for position `POSITION` with these
+/// denoms, answered only when asked with `factors` (the liquidator's close factor and bonus).
 #[derive(Clone)]
 pub struct MarketMock {
     pub debt_denom: String,
     pub collateral_denom: String,
-    pub context: LiquidationContextResponse,
-    /// `simulate` answers `.1` only when asked exactly `.0`.
-    pub simulate: Option<(Vec<SimulateAction>, PositionResponse)>,
+    pub factors: (Decimal, Decimal),
+    pub quote: QuoteResponse,
 }
 
 impl MarketMock {
-    pub fn new(debt_denom: &str, context: LiquidationContextResponse) -> Self {
+    pub fn new(debt_denom: &str) -> Self {
         MarketMock {
             debt_denom: debt_denom.to_string(),
             collateral_denom: ETH.to_string(),
-            context,
-            simulate: None,
+            factors: (dec("0.2"), dec("0.03")),
+            quote: worked_quote(),
         }
     }
 }
@@ -104,27 +98,23 @@ pub fn setup_with(
             return fail(format!("query to {contract_addr}, not the market"));
         }
         match from_json::<MarketQueryMsg>(msg) {
-            Ok(MarketQueryMsg::LiquidationContext {
+            Ok(MarketQueryMsg::LiquidationQuote {
                 position_id,
                 debt_denom,
                 collateral_denom,
+                close_factor,
+                liquidation_bonus,
+                repay_amount: _,
             }) if position_id == POSITION
                 && debt_denom == mock.debt_denom
-                && collateral_denom == mock.collateral_denom =>
+                && collateral_denom == mock.collateral_denom
+                && (close_factor, liquidation_bonus) == mock.factors =>
             {
-                SystemResult::Ok(ContractResult::Ok(to_json_binary(&mock.context).unwrap()))
+                SystemResult::Ok(ContractResult::Ok(to_json_binary(&mock.quote).unwrap()))
             }
-            Ok(MarketQueryMsg::Simulate {
-                position_id,
-                actions,
-            }) if position_id == POSITION => match &mock.simulate {
-                Some((expected, answer)) if *expected == actions => {
-                    SystemResult::Ok(ContractResult::Ok(to_json_binary(answer).unwrap()))
-                }
-                _ => SystemResult::Ok(ContractResult::Err(format!(
-                    "unexpected simulate actions {actions:?}"
-                ))),
-            },
+            Ok(MarketQueryMsg::LiquidationQuote { .. }) => SystemResult::Ok(ContractResult::Err(
+                "the market refuses this quote".to_string(),
+            )),
             other => fail(format!("unexpected market query {other:?}")),
         }
     });

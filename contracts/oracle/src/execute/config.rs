@@ -1,4 +1,5 @@
-use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response, StdResult};
+use cosmwasm_std::{Decimal, DepsMut, MessageInfo, Response};
+use keel_types::record::RecordError;
 
 use crate::error::ContractError;
 use crate::helpers::{ensure_owner, validate_config};
@@ -15,8 +16,8 @@ pub fn update_config(
     max_deviation: Option<Decimal>,
     twap_window: Option<u64>,
 ) -> Result<Response, ContractError> {
+    ensure_owner(deps.storage, &info.sender)?;
     let mut config = CONFIG.load(deps.storage)?;
-    ensure_owner(&config, &info.sender)?;
 
     if let Some(base_denom) = base_denom {
         config.base_denom = base_denom;
@@ -35,7 +36,7 @@ pub fn update_config(
     let stale: Vec<(String, DenomState)> = DENOMS
         .range(deps.storage, None)
         .filter(|item| !matches!(item, Ok((_, state)) if state.params == params))
-        .collect::<StdResult<_>>()?;
+        .collect::<Result<_, RecordError>>()?;
     for (denom, mut state) in stale {
         state.params = params;
         DENOMS.save(deps.storage, &denom, &state)?;

@@ -2,7 +2,7 @@ use cosmwasm_std::{Addr, DepsMut, Empty, MessageInfo, Response};
 
 use crate::error::ContractError;
 use crate::helpers::ensure_owner;
-use crate::state::{CONFIG, FEEDERS};
+use crate::state::FEEDERS;
 
 /// Owner: adds and removes feeders. An address in both lists is rejected (ambiguous).
 pub fn set_feeders(
@@ -11,8 +11,7 @@ pub fn set_feeders(
     add: Vec<String>,
     remove: Vec<String>,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    ensure_owner(&config, &info.sender)?;
+    ensure_owner(deps.storage, &info.sender)?;
 
     let add = add
         .iter()

@@ -1,42 +1,45 @@
-//! Two-step ownership transfer.
+//! Two-step ownership transfer, kept by cw-ownable.
 
-use cosmwasm_std::{DepsMut, MessageInfo, Response};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use cw_ownable::Action;
 
 use crate::error::ContractError;
-use crate::helpers::ensure_owner;
-use crate::state::CONFIG;
+use crate::helpers::ownership_error;
 
 /// Owner: proposes `new_owner` (replacing any earlier proposal). Ownership moves only when the
 /// proposed address accepts.
 pub fn transfer_ownership(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     new_owner: String,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
-    ensure_owner(&config, &info.sender)?;
-    let new_owner = deps.api.addr_validate(&new_owner)?;
-    config.pending_owner = Some(new_owner.clone());
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_ownership")
-        .add_attribute("pending_owner", new_owner))
+    let ownership = cw_ownable::update_ownership(
+        deps,
+        &env.block,
+        &info.sender,
+        Action::TransferOwnership {
+            new_owner,
+            expiry: None,
+        },
+    )
+    .map_err(|error| ownership_error(error, &info.sender))?;
+    let mut response = Response::new().add_attribute("action", "transfer_ownership");
+    if let Some(pending) = ownership.pending_owner {
+        response = response.add_attribute("pending_owner", pending);
+    }
+    Ok(response)
 }
 
 /// Pending owner: becomes the owner.
-pub fn accept_ownership(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
-    let Some(pending) = config.pending_owner.take() else {
-        return Err(ContractError::NoPendingOwner {});
-    };
-    if pending != info.sender {
-        return Err(ContractError::NotPendingOwner {
-            sender: info.sender.to_string(),
-        });
-    }
-    config.owner = pending;
-    CONFIG.save(deps.storage, &config)?;
+pub fn accept_ownership(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    cw_ownable::update_ownership(deps, &env.block, &info.sender, Action::AcceptOwnership)
+        .map_err(|error| ownership_error(error, &info.sender))?;
     Ok(Response::new()
         .add_attribute("action", "accept_ownership")
-        .add_attribute("owner", config.owner))
+        .add_attribute("owner", info.sender))
 }

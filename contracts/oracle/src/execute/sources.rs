@@ -22,8 +22,7 @@ pub fn set_price_sources(
     max_age: Option<u64>,
     max_deviation: Option<Decimal>,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    ensure_owner(&config, &info.sender)?;
+    ensure_owner(deps.storage, &info.sender)?;
 
     if denom.trim().is_empty() {
         return Err(invalid(&denom, "the denom must not be empty"));
@@ -61,7 +60,7 @@ pub fn set_price_sources(
         },
         None => DenomState {
             sources,
-            params: Params::of(&config),
+            params: Params::of(&CONFIG.load(deps.storage)?),
             max_age,
             max_deviation,
             accepted: None,

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Decimal, InstantiateMsg, HealthBounds, ExecuteMsg, Uint128, AssetKind, RateModel, Binary, AssetParams, RatePoint, ConfigUpdate, Automation, DrawDownSink, Cw20ReceiveMsg, QueryMsg, SimulateAction, MigrateMsg, Decimal256, AssetResponse, ArrayOfAssetResponse, Addr, ConfigResponse, Band, LiquidatablePositionsResponse, PositionResponse, PositionBalance, HealthResponse, LiquidationContextResponse, QuoteResponse, MaxBorrowResponse, ArrayOfPositionResponse, RedeemablePositionsResponse, RedeemablePosition, RedemptionQuoteResponse, TopUpConsentResponse, ReceiveMsg } from "./KeelMarket.types";
+import { Decimal, InstantiateMsg, HealthBounds, ExecuteMsg, Uint128, AssetKind, RateModel, Binary, AssetParams, RatePoint, ConfigUpdate, Automation, DrawDownSink, Cw20ReceiveMsg, QueryMsg, SimulateAction, MigrateMsg, Decimal256, AssetResponse, ArrayOfAssetResponse, Addr, ConfigResponse, Band, LiquidatablePositionsResponse, PositionResponse, PositionBalance, HealthResponse, QuoteResponse, MaxBorrowResponse, ArrayOfPositionResponse, RedeemablePositionsResponse, RedeemablePosition, RedemptionQuoteResponse, TopUpConsentResponse, ReceiveMsg } from "./KeelMarket.types";
 export interface KeelMarketReadOnlyInterface {
   contractAddress: string;
   /**
@@ -209,27 +209,6 @@ export interface KeelMarketReadOnlyInterface {
      */
     repayAmount?: Uint128;
   }) => Promise<QuoteResponse>;
-  /**
-   * Everything a liquidator needs to price a liquidation in one query.
-   */
-  liquidationContext: ({
-    collateralDenom,
-    debtDenom,
-    positionId
-  }: {
-    /**
-     * The collateral it would seize.
-     */
-    collateralDenom: string;
-    /**
-     * The debt a liquidation would repay.
-     */
-    debtDenom: string;
-    /**
-     * The position.
-     */
-    positionId: number;
-  }) => Promise<LiquidationContextResponse>;
 }
 export class KeelMarketQueryClient implements KeelMarketReadOnlyInterface {
   client: CosmWasmClient;
@@ -249,7 +228,6 @@ export class KeelMarketQueryClient implements KeelMarketReadOnlyInterface {
     this.redeemablePositions = this.redeemablePositions.bind(this);
     this.topUpConsent = this.topUpConsent.bind(this);
     this.liquidationQuote = this.liquidationQuote.bind(this);
-    this.liquidationContext = this.liquidationContext.bind(this);
   }
   /**
    * The market's config.
@@ -533,35 +511,6 @@ export class KeelMarketQueryClient implements KeelMarketReadOnlyInterface {
         liquidation_bonus: liquidationBonus,
         position_id: positionId,
         repay_amount: repayAmount
-      }
-    });
-  };
-  /**
-   * Everything a liquidator needs to price a liquidation in one query.
-   */
-  liquidationContext = async ({
-    collateralDenom,
-    debtDenom,
-    positionId
-  }: {
-    /**
-     * The collateral it would seize.
-     */
-    collateralDenom: string;
-    /**
-     * The debt a liquidation would repay.
-     */
-    debtDenom: string;
-    /**
-     * The position.
-     */
-    positionId: number;
-  }): Promise<LiquidationContextResponse> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      liquidation_context: {
-        collateral_denom: collateralDenom,
-        debt_denom: debtDenom,
-        position_id: positionId
       }
     });
   };

@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Decimal, InstantiateMsg, HealthBounds, ExecuteMsg, Uint128, AssetKind, RateModel, Binary, AssetParams, RatePoint, ConfigUpdate, Automation, DrawDownSink, Cw20ReceiveMsg, QueryMsg, SimulateAction, MigrateMsg, Decimal256, AssetResponse, ArrayOfAssetResponse, Addr, ConfigResponse, Band, LiquidatablePositionsResponse, PositionResponse, PositionBalance, HealthResponse, LiquidationContextResponse, QuoteResponse, MaxBorrowResponse, ArrayOfPositionResponse, RedeemablePositionsResponse, RedeemablePosition, RedemptionQuoteResponse, TopUpConsentResponse, ReceiveMsg } from "./KeelMarket.types";
+import { Decimal, InstantiateMsg, HealthBounds, ExecuteMsg, Uint128, AssetKind, RateModel, Binary, AssetParams, RatePoint, ConfigUpdate, Automation, DrawDownSink, Cw20ReceiveMsg, QueryMsg, SimulateAction, MigrateMsg, Decimal256, AssetResponse, ArrayOfAssetResponse, Addr, ConfigResponse, Band, LiquidatablePositionsResponse, PositionResponse, PositionBalance, HealthResponse, QuoteResponse, MaxBorrowResponse, ArrayOfPositionResponse, RedeemablePositionsResponse, RedeemablePosition, RedemptionQuoteResponse, TopUpConsentResponse, ReceiveMsg } from "./KeelMarket.types";
 export interface KeelMarketMsg {
   contractAddress: string;
   sender: string;

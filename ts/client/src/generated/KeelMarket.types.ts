@@ -756,24 +756,6 @@ export type QueryMsg = {
      */
     repay_amount?: Uint128 | null;
   };
-} | {
-  /**
-   * Everything a liquidator needs to price a liquidation in one query.
-   */
-  liquidation_context: {
-    /**
-     * The collateral it would seize.
-     */
-    collateral_denom: string;
-    /**
-     * The debt a liquidation would repay.
-     */
-    debt_denom: string;
-    /**
-     * The position.
-     */
-    position_id: number;
-  };
 };
 /**
  * One step of a `simulate` query.
@@ -1081,55 +1063,6 @@ export interface HealthResponse {
    * `L = sum coll * p * LT`.
    */
   liquidation_limit: Decimal256;
-}
-/**
- * Everything a liquidator needs to price a liquidation, from one query.
- */
-export interface LiquidationContextResponse {
-  /**
-   * The position's collateral in `collateral_denom` (base units, rounded down).
-   */
-  collateral_amount: Uint128;
-  /**
-   * Decimals of `collateral_denom`.
-   */
-  collateral_decimals: number;
-  /**
-   * MOET per whole token of `collateral_denom`.
-   */
-  collateral_price: Decimal;
-  /**
-   * The position's debt in `debt_denom` (base units, rounded up).
-   */
-  debt_amount: Uint128;
-  /**
-   * Decimals of `debt_denom`.
-   */
-  debt_decimals: number;
-  /**
-   * MOET per whole token of `debt_denom`.
-   */
-  debt_price: Decimal;
-  /**
-   * The market's `dust_debt_value`.
-   */
-  dust_debt_value: Decimal;
-  /**
-   * Whether LHF < 1.
-   */
-  liquidatable: boolean;
-  /**
-   * LHF at `price`; null without debt.
-   */
-  liquidation_health_factor?: Decimal256 | null;
-  /**
-   * The market's `max_close_factor`.
-   */
-  max_close_factor: Decimal;
-  /**
-   * The market's `max_liquidation_bonus`.
-   */
-  max_liquidation_bonus: Decimal;
 }
 /**
  * What a liquidation would do now; a position that is not liquidatable answers `liquidatable: false` with zeros.
