@@ -455,10 +455,28 @@ fn migrate_moves_the_owner_out_of_a_version_0_config() {
         .step_by(2)
         .map(|i| u8::from_str_radix(&LEGACY_CONFIG[i..i + 2], 16).unwrap())
         .collect();
+    let assets_before: Vec<keel_types::market::AssetResponse> = s
+        .query_market(&keel_types::market::QueryMsg::Assets {
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
     {
+        use keel_market::state::{ASSET_INFO, ASSET_STATE, LEGACY_ASSET_INFO, LEGACY_ASSET_STATE};
         let mut storage = s.app.contract_storage_mut(&market);
         storage.set(b"c", &legacy);
         storage.remove(b"ownership");
+        // the assets' records where that version kept them: `i` + id and `s` + id
+        for id in 0..4u16 {
+            let info = ASSET_INFO.load(storage.as_ref(), id).unwrap();
+            let state = ASSET_STATE.load(storage.as_ref(), id).unwrap();
+            LEGACY_ASSET_INFO.save(storage.as_mut(), id, &info).unwrap();
+            LEGACY_ASSET_STATE
+                .save(storage.as_mut(), id, &state)
+                .unwrap();
+            storage.remove(&ASSET_INFO.key(id));
+            storage.remove(&ASSET_STATE.key(id));
+        }
     }
     let owner = s.addr("owner");
     let code = s.app.store_code(market_contract());
@@ -478,6 +496,14 @@ fn migrate_moves_the_owner_out_of_a_version_0_config() {
     assert_eq!(config.redemption_health.to_string(), "1.3");
     let stored = s.app.contract_storage(&market).get(b"c").unwrap();
     assert_eq!(stored[0], 0x81, "rewritten in version 1");
+    // the assets' records moved to `a` + id
+    let assets_after: Vec<keel_types::market::AssetResponse> = s
+        .query_market(&keel_types::market::QueryMsg::Assets {
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(assets_after, assets_before);
     // the migrated owner governs
     s.exec_market(
         &owner,

@@ -10,7 +10,7 @@ use keel_types::market::AssetKind;
 use crate::error::ContractError;
 use crate::prices::Prices;
 use crate::state::{
-    AssetId, AssetInfo, AssetState, StoredPrice, ASSET_INFO, ASSET_STATE, DENOM_IDS,
+    load_asset, AssetId, AssetInfo, AssetState, StoredPrice, ASSET_STATE, DENOM_IDS,
 };
 
 #[derive(Clone)]
@@ -187,8 +187,7 @@ impl Assets {
         if self.loaded.contains_key(&id) {
             return Ok(());
         }
-        let info = ASSET_INFO.load(storage, id)?;
-        let state = ASSET_STATE.load(storage, id)?;
+        let (info, state) = load_asset(storage, id)?;
         let mut asset = LoadedAsset {
             id,
             info,

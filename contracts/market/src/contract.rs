@@ -406,8 +406,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 /// Refuses another contract's state and a downgrade (cw2). From the version before records
-/// were versioned, moves the owner out of the config record into cw-ownable and rewrites the
-/// config in its current format; every other record migrates lazily, when next saved.
+/// were versioned, moves the owner out of the config record into cw-ownable, rewrites the
+/// config in its current format and moves the assets' records to their keys under `a` + id
+/// (a few records: one transaction); positions migrate lazily, when next saved.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
     let from = cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
@@ -422,8 +423,10 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
             .save(deps.storage, &ownership)?;
         Config::load(deps.storage, deps.api)?.save(deps.storage, deps.api)?;
     }
+    let moved = crate::state::move_legacy_asset_records(deps.storage)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", from.to_string())
-        .add_attribute("to_version", CONTRACT_VERSION))
+        .add_attribute("to_version", CONTRACT_VERSION)
+        .add_attribute("assets_moved", moved.to_string()))
 }
