@@ -39,6 +39,9 @@ const CONTRACTS = [
   { dir: 'moet', name: 'Cw20Base', keel: false },
 ];
 
+/** An error this script reports as one line (not a stack): bad input, not a bug. */
+class GeneratorError extends Error {}
+
 function fail(msg) {
   console.error(`[client] ERROR: ${msg}`);
   process.exit(1);
@@ -278,7 +281,7 @@ async function main() {
     for (const contract of CONTRACTS) {
       const dir = path.join(SCHEMA, contract.dir);
       const idlFiles = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-      if (idlFiles.length !== 1) fail(`schema/${contract.dir}/ should hold one IDL json (scripts/schema.sh writes it), found ${idlFiles.length}`);
+      if (idlFiles.length !== 1) throw new GeneratorError(`schema/${contract.dir}/ should hold one IDL json (scripts/schema.sh writes it), found ${idlFiles.length}`);
       const idl = JSON.parse(fs.readFileSync(path.join(dir, idlFiles[0]), 'utf8'));
       const receivePath = path.join(dir, 'raw', 'receive_msg.json');
       const receive = fs.existsSync(receivePath) ? JSON.parse(fs.readFileSync(receivePath, 'utf8')) : null;
@@ -304,7 +307,8 @@ async function main() {
       fs.writeFileSync(path.join(copy, idlFiles[0]), JSON.stringify(idl, null, 2));
     }
     if (missing.length) {
-      fail(
+      // thrown, not exited: the finally below removes the temporary folder
+      throw new GeneratorError(
         `${missing.length} message(s) or field(s) without a doc comment (add \`///\` docs in packages/types, then scripts/schema.sh):\n  ` +
           missing.join('\n  '),
       );
@@ -341,4 +345,4 @@ async function main() {
   }
 }
 
-main().catch((e) => fail(e && e.stack ? e.stack : String(e)));
+main().catch((e) => fail(e instanceof GeneratorError ? e.message : e && e.stack ? e.stack : String(e)));
