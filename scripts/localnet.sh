@@ -539,6 +539,18 @@ print_summary() {
   jq -r '.[] | "    \(.name | . + " " * (11 - length))\(.address)"' "$ACCOUNTS_OUT"
 }
 
+# The deployment record's contracts, when the deploy step wrote one (an `up` of a running chain
+# reports it again; the deploy step prints it itself after a deploy).
+print_deployment() {
+  local record=${KEEL_DEPLOYMENT_OUT:-$ROOT/deployments/$CHAIN_ID.json}
+  [ -f "$record" ] || return 0
+  echo "Keel deployment ($record):"
+  jq -r '"  market      \(.contracts.market)", "  oracle      \(.contracts.oracle)",
+    "  liquidator  \(.contracts.liquidator)", "  MOET        \(.contracts.moet)",
+    "  assets      \([.assets[] | "\(.symbol) \(.denom)"] | join(", "))"' "$record" ||
+    log "cannot read $record"
+}
+
 # ---------------------------------------------------------------------------------------------
 # DEPLOY STEP: called by `up` once the chain produces blocks (skipped with --no-deploy).
 # The deploy tool lives in scripts/deploy.sh; it gets KEEL_RPC, KEEL_CHAIN_ID, KEEL_LOCALNET_HOME
@@ -575,6 +587,7 @@ cmd_up() {
     load_env
     log "already running (PID $pid)"
     print_summary
+    print_deployment
     return 0
   fi
   check_ports
