@@ -226,7 +226,7 @@ export class Keeper implements Service {
       this.followed = block.height;
       this.scanAfter = 0;
       this.m.scanDone.set({}, 0);
-      this.log.info("keeper cold start: scanning every position once, then following the market's transactions", { reason, from_height: block.height + 1, events: this.port.activity.kind, page_size: this.config.scan_page_size, pages_per_round: this.config.scan_pages_per_round });
+      this.log.info("keeper started with a cold scan: every position once, then the market's transactions", { reason, from_height: block.height + 1, events: this.port.activity.kind, page_size: this.config.scan_page_size, pages_per_round: this.config.scan_pages_per_round });
     }
   }
 
