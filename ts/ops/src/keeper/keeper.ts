@@ -385,8 +385,10 @@ export class Keeper implements Service {
         if (decision.reason !== "inside band") this.m.skipped.inc({ reason: decision.reason });
         const outcome = `skip: ${decision.reason}`;
         if (t.outcome !== outcome) {
-          const level = decision.reason === "inside band" ? "debug" : "info";
-          this.log[level](decision.reason === "inside band" ? "inside its band" : "outside its band but a rebalance would be a no-op: skipped", { position: p.position_id, why, reason: decision.reason, hf, bounds: t.bounds });
+          const fields = { position: p.position_id, why, reason: decision.reason, hf, bounds: t.bounds };
+          if (decision.reason === "inside band") this.log.debug("inside its band", fields);
+          else if (decision.reason === "price unavailable") this.log.warn("a price of the position is unavailable: a rebalance would fail, skipped", { ...fields, price_error: p.price_error ?? null });
+          else this.log.info("outside its band but a rebalance would be a no-op: skipped", fields);
         }
         t.outcome = outcome;
         continue;

@@ -7,7 +7,7 @@
  * - liquidates the two large positions (a USDC debt with native funds, a MOET debt through the
  *   MOET token's cw20 send) within a few blocks of the confirmation, and earns their bonus;
  * - skips the small one: its whole debt (7.4 MOET, dust) would earn a 0.22 MOET bonus, less than
- *   the ~0.5 MOET of gas at that price. At the chain's gas price the same bot liquidates it.
+ *   the ~0.6 MOET of gas at that price. At the chain's gas price the same bot liquidates it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 
 import { ConfigError, describeKeys, envName, loadConfig, SERVICE_SCHEMAS, SERVICES } from "../../config";
+
+const OPERATORS_MD = path.resolve(__dirname, "../../../../../docs/OPERATORS.md");
 
 const dir = mkdtempSync(path.join(tmpdir(), "keel-ops-config-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,6 +95,19 @@ describe("config", () => {
       const keys = describeKeys(s);
       assert.equal(keys.length, Object.keys(SERVICE_SCHEMAS[s]).length);
       for (const k of keys) assert.ok(k.doc.length > 10, `${k.key} has a doc`);
+    }
+  });
+
+  it("docs/OPERATORS.md lists every key with its variable and default, as `keel-ops keys` does", () => {
+    const doc = readFileSync(OPERATORS_MD, "utf8");
+    const table = doc.slice(doc.indexOf("<!-- keys:start"), doc.indexOf("<!-- keys:end"));
+    const rows = table.split("\n").filter((l) => l.startsWith("| `"));
+    const keys = [null, ...SERVICES].flatMap((s) => describeKeys(s));
+    assert.equal(rows.length, keys.length, "one row per key");
+    for (const k of keys) {
+      const row = rows.find((r) => r.startsWith(`| \`${k.key}\` |`));
+      assert.ok(row, `no row for ${k.key}`);
+      assert.ok(row.includes(`| \`${k.env}\` |`) && row.includes(`| \`${k.default}\` |`), `the row of ${k.key} is stale: ${row}`);
     }
   });
 });
