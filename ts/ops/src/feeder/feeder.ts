@@ -327,13 +327,15 @@ export function denomResolver(deployment: Deployment): (key: string) => string {
   };
 }
 
-/** Every source of the oracle (all pages). */
-async function allPriceSources(chain: Chain, timeoutSeconds: number): Promise<Map<string, { maxAge: number | null; feed: boolean }>> {
-  const out = new Map<string, { maxAge: number | null; feed: boolean }>();
+/** Every source of the oracle (all pages), with the denom's overrides. */
+async function allPriceSources(chain: Chain, timeoutSeconds: number): Promise<Map<string, { maxAge: number | null; maxDeviation: number | null; feed: boolean }>> {
+  const out = new Map<string, { maxAge: number | null; maxDeviation: number | null; feed: boolean }>();
   let startAfter: string | undefined;
   for (;;) {
     const page: OracleTypes.PriceSourcesResponse[] = await withTimeout(chain.oracle.priceSources({ startAfter, limit: 100 }), timeoutSeconds, "oracle price_sources");
-    for (const p of page) out.set(p.denom, { maxAge: p.max_age ?? null, feed: p.sources.some((s) => "feed" in s) });
+    for (const p of page) {
+      out.set(p.denom, { maxAge: p.max_age ?? null, maxDeviation: p.max_deviation ? Number(p.max_deviation) : null, feed: p.sources.some((s) => "feed" in s) });
+    }
     if (page.length < 100) return out;
     startAfter = page[page.length - 1].denom;
   }
@@ -380,6 +382,16 @@ export async function createFeeder(ctx: Context, config: FeederConfig): Promise<
   const tightest = Math.min(...states.map((s) => s.maxAge));
   if (config.heartbeat_seconds > tightest / 3) {
     throw new ConfigError(`feeder.heartbeat_seconds ${config.heartbeat_seconds} is more than a third of the oracle's max_age ${tightest} s: prices could go stale between pushes (set it to at most ${Math.floor(tightest / 3)})`);
+  }
+
+  if (config.source === "random_walk") {
+    // a push moves at most one step past the threshold from the previous push (the threshold
+    // triggers the push): keep that inside the guard, or the simulated market would need
+    // confirmations (only `shocks` go beyond it on purpose)
+    const guard = Math.min(...denoms.map((d) => sources.get(d)?.maxDeviation ?? Number(oracleConfig.max_deviation)));
+    if (Number(config.max_step) + Number(config.threshold) >= guard) {
+      throw new ConfigError(`feeder.max_step ${config.max_step} + feeder.threshold ${config.threshold} reach the oracle's max_deviation ${guard}: the random walk would trip the deviation guard`);
+    }
   }
 
   const port = chainFeederPort(chain, timeout);

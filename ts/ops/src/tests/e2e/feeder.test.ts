@@ -49,6 +49,12 @@ describe("feeder: configuration and sources", () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /heartbeat_seconds 200 is more than a third of the oracle's max_age 300/);
 
+    // a simulated market whose steps could trip the 10% guard
+    const wild = work.write("wild.json", serviceConfig("feeder", "feeder1", { max_step: "0.095" }));
+    r = await runOps(["feeder", "--once", "--config", wild]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /max_step 0\.095 \+ feeder\.threshold 0\.005 reach the oracle's max_deviation 0\.1/);
+
     const notFeeder = work.write("not-feeder.json", serviceConfig("feeder", "user1"));
     r = await runOps(["feeder", "--once", "--config", notFeeder]);
     assert.equal(r.code, 2);
