@@ -27,6 +27,7 @@ import {
 
 import type { CommonConfig, ServiceCommonConfig } from "./config";
 import { ConfigError } from "./config";
+import { errorText } from "./log";
 
 /** A chain event as CosmJS and CometBFT report it. */
 export interface ChainEvent {
@@ -172,12 +173,12 @@ export async function connectChain(opts: {
   try {
     comet = await withTimeout(cometClient(rpc, opts.timeoutSeconds), opts.timeoutSeconds, `connecting to ${rpc}`);
   } catch (e) {
-    throw new UnreachableError(`cannot reach the chain's RPC at ${rpc}: ${(e as Error).message}`);
+    throw new UnreachableError(`cannot reach the chain's RPC at ${rpc}: ${errorText(e)}`);
   }
   const query = CosmWasmClient.create(comet);
   const chainId = await withTimeout(query.getChainId(), opts.timeoutSeconds, `asking ${rpc} for its chain id`).catch((e: Error) => {
     comet.disconnect();
-    throw new UnreachableError(`cannot reach the chain's RPC at ${rpc}: ${e.message}`);
+    throw new UnreachableError(`cannot reach the chain's RPC at ${rpc}: ${errorText(e)}`);
   });
   if (chainId !== deployment.chain_id) {
     comet.disconnect();

@@ -7,6 +7,8 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
+import type { Deployment } from "@keel/client";
+
 import { type Chain, connectChain, loadDeployment, loadMnemonic, UnreachableError } from "./chain";
 import { ConfigError, COMMON_SCHEMA, describeKeys, type LoadedConfig, loadConfig, type ServiceConfigs, type ServiceName, SERVICES } from "./config";
 import { createFeeder } from "./feeder/feeder";
@@ -110,9 +112,8 @@ function printKeys(service: string | null): void {
 }
 
 /** Connects, retrying with backoff until `startup_timeout_seconds`; UnreachableError after it. */
-async function connectWithRetry(loaded: LoadedConfig<ServiceName>, log: Logger, mnemonic: string, deploymentFile: string, signal: AbortSignal): Promise<Chain> {
+async function connectWithRetry(loaded: LoadedConfig<ServiceName>, log: Logger, mnemonic: string, deployment: Deployment, signal: AbortSignal): Promise<Chain> {
   const { common, section } = loaded;
-  const deployment = loadDeployment(deploymentFile);
   const deadline = Date.now() + common.startup_timeout_seconds * 1000;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -184,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
       server = served.server;
       log.info("metrics served", { url: `http://${section.metrics_host}:${served.port}/metrics`, port: served.port });
     }
-    chain = await connectWithRetry(loaded, log, mnemonic, deploymentFile, controller.signal);
+    chain = await connectWithRetry(loaded, log, mnemonic, deployment, controller.signal);
     log.info("connected", { rpc: chain.rpc, chain_id: chain.chainId, address: chain.address, deployment: path.relative(process.cwd(), deploymentFile) || deploymentFile, gas_price: `${chain.gasPrice.amount.toString()}${chain.feeDenom}` });
     const ctx: Context = { chain, log, registry, metrics, rpcTimeoutSeconds: loaded.common.rpc_timeout_seconds, now: () => Math.floor(Date.now() / 1000) };
     const factory = FACTORIES[service] as (ctx: Context, section: ServiceConfigs[ServiceName]) => Promise<Service>;

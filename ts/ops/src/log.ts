@@ -57,7 +57,12 @@ function jsonValue(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** The message of anything thrown. */
+/**
+ * The message of anything thrown, with its cause when it has one (Node's fetch says only "fetch
+ * failed"; its cause says "connect ECONNREFUSED 127.0.0.1:26657").
+ */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as Error & { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message && !error.message.includes(cause.message) ? `${error.message} (${cause.message})` : error.message;
 }

@@ -61,9 +61,9 @@ describe("feeder: configuration and sources", () => {
     assert.match(r.stderr, /is not a feeder of the oracle/);
 
     const ok = work.write("ok.json", { ...serviceConfig("feeder", "feeder1"), startup_timeout_seconds: 0 });
-    r = await runOps(["feeder", "--once", "--config", ok, "--rpc", "http://127.0.0.1:9"]);
+    r = await runOps(["feeder", "--once", "--config", ok, "--rpc", "http://127.0.0.1:2"]);
     assert.equal(r.code, 3);
-    assert.match(r.stderr, /cannot reach the chain's RPC at http:\/\/127\.0\.0\.1:9/);
+    assert.match(r.stderr, /cannot reach the chain's RPC at http:\/\/127\.0\.0\.1:2: fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:2\)/);
     assert.ok(linesWith(r.lines, "cannot start").length === 1, "one structured line says why");
   });
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { decimalValue, formatDecimal, reduceBy, toPrice } from "../../decimal";
-import { Logger } from "../../log";
+import { errorText, Logger } from "../../log";
 import { Registry, serveMetrics } from "../../metrics";
 import { backoffMs, EXIT, type RoundResult, runLoop, type Service, serviceMetrics } from "../../runner";
 
@@ -72,6 +72,12 @@ describe("log", () => {
     assert.ok(!Number.isNaN(Date.parse(a.ts)));
     assert.deepEqual([b.level, b.round, b.error], ["error", 3, "boom"]);
     assert.ok(out.every((l) => l.endsWith("\n") && !l.slice(0, -1).includes("\n")));
+  });
+
+  it("names an error's cause (fetch's real reason)", () => {
+    assert.equal(errorText(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:26657") })), "fetch failed (connect ECONNREFUSED 127.0.0.1:26657)");
+    assert.equal(errorText(new Error("plain")), "plain");
+    assert.equal(errorText("text"), "text");
   });
 });
 
