@@ -1704,7 +1704,7 @@ fn migrate_from_0_1_0_moves_the_owners_and_reads_the_old_records() {
     s.execute(&next, &ExecuteMsg::AcceptOwnership {}).unwrap();
     assert_eq!(s.config().owner, next.to_string());
 
-    // the next push writes the record in version 1
+    // the next push writes the record in the current version (2)
     let raw = |s: &Suite| {
         s.app
             .wrap()
@@ -1714,7 +1714,7 @@ fn migrate_from_0_1_0_moves_the_owners_and_reads_the_old_records() {
     };
     assert_eq!(raw(&s)[0], 0x00, "version 0: no format byte");
     assert_eq!(s.push_one(&f1, "uatom", "10"), "accepted");
-    assert_eq!(raw(&s)[0], 0x81);
+    assert_eq!(raw(&s)[0], 0x82);
     let price = s.price("uatom").unwrap();
     assert_eq!(
         (price.price, price.source),

@@ -2,10 +2,7 @@
 //!
 //! Each accepted price is an observation `(time, price)`: it holds from `time` until the next
 //! observation (the newest until now). The ring is stored in the denom's record (see
-//! [`crate::state::DenomStore`]), compactly: the first observation's time as a big-endian `u64`,
-//! then per observation the seconds since the previous one (`u32`, big-endian), a length byte and
-//! the price's atomics in big-endian without leading zeros: 13-14 bytes per observation for prices
-//! between 0.1 and 100,000.
+//! [`crate::state::DenomStore`]), compactly ([`encode`]): about 6 bytes an observation.
 //!
 //! Every push drops the observations whose step ended at or before the window start (they can no
 //! longer count for any query), so the ring holds the window only. When pushes come so often that
@@ -17,6 +14,7 @@
 //!   after it), and is off only within the merged step straddling the window start beyond that.
 
 use cosmwasm_std::{Decimal, StdError, Uint128, Uint256};
+use keel_types::codec::{put_decimal, put_uint, take_decimal, take_uint};
 
 use crate::error::ContractError;
 
@@ -29,31 +27,48 @@ pub struct Observation {
     pub price: Decimal,
 }
 
+/// The ring as denom records of version 2 store it: the first time (`uint`), then per
+/// observation the gap since the previous one (`uint`: 2 bytes for a push interval of minutes)
+/// and the price in `keel_types::codec::put_decimal`'s form (a feeder's price has a few
+/// significant digits: 3-5 bytes). About 6 bytes an observation where version 1 took 14: the
+/// record is read by every price query (3 gas a byte) and written by every push (30).
 pub fn encode(observations: &[Observation]) -> Vec<u8> {
     let Some(first) = observations.first() else {
         return vec![];
     };
-    let mut bytes = Vec::with_capacity(observations.len().saturating_mul(14).saturating_add(8));
-    bytes.extend_from_slice(&first.time.to_be_bytes());
+    let mut bytes = Vec::with_capacity(observations.len().saturating_mul(7).saturating_add(9));
+    put_uint(&mut bytes, &first.time.to_be_bytes());
     let mut previous = first.time;
     for observation in observations {
-        // Times increase and observations span at most the window plus one step: a gap of more
-        // than u32::MAX seconds (136 years) is clamped, which only moves a step that ended long
-        // before the window.
+        // times never decrease (`record` appends at the block time)
         let gap = observation.time.saturating_sub(previous);
-        let gap = u32::try_from(gap).unwrap_or(u32::MAX);
-        previous = previous.saturating_add(u64::from(gap));
-        bytes.extend_from_slice(&gap.to_be_bytes());
-        let atomics = observation.price.atomics().u128().to_be_bytes();
-        let skip = atomics.iter().take_while(|b| **b == 0).count();
-        let digits = atomics.get(skip..).unwrap_or_default();
-        bytes.push(digits.len() as u8);
-        bytes.extend_from_slice(digits);
+        previous = observation.time;
+        put_uint(&mut bytes, &gap.to_be_bytes());
+        put_decimal(&mut bytes, observation.price);
     }
     bytes
 }
 
-pub fn decode(bytes: &[u8]) -> Option<Vec<Observation>> {
+/// Reads [`encode`]'s form; `None` on a truncated or malformed ring.
+pub fn decode(mut bytes: &[u8]) -> Option<Vec<Observation>> {
+    if bytes.is_empty() {
+        return Some(vec![]);
+    }
+    let bytes = &mut bytes;
+    let mut time = u64::from_be_bytes(take_uint::<8>(bytes).ok()?);
+    let mut observations = vec![];
+    while !bytes.is_empty() {
+        let gap = u64::from_be_bytes(take_uint::<8>(bytes).ok()?);
+        time = time.checked_add(gap)?;
+        let price = take_decimal(bytes).ok()?;
+        observations.push(Observation { time, price });
+    }
+    Some(observations)
+}
+
+/// The ring as denom records of version 0 and 1 stored it: the first time (`u64be`), then per
+/// observation `gap:u32be len:u8 digits` (the price's atomics without leading zeros).
+pub fn decode_v1(bytes: &[u8]) -> Option<Vec<Observation>> {
     if bytes.is_empty() {
         return Some(vec![]);
     }
@@ -199,7 +214,7 @@ pub fn compute(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
@@ -214,27 +229,83 @@ mod tests {
         }
     }
 
-    #[test]
-    fn encoding_round_trips_compactly() {
-        let ring = vec![
+    /// Version 1's ring encoder, kept to write the legacy records the tests decode.
+    pub(crate) fn encode_v1(observations: &[Observation]) -> Vec<u8> {
+        let Some(first) = observations.first() else {
+            return vec![];
+        };
+        let mut bytes = first.time.to_be_bytes().to_vec();
+        let mut previous = first.time;
+        for observation in observations {
+            let gap = u32::try_from(observation.time - previous).unwrap();
+            previous = observation.time;
+            bytes.extend_from_slice(&gap.to_be_bytes());
+            let atomics = observation.price.atomics().u128().to_be_bytes();
+            let skip = atomics.iter().take_while(|b| **b == 0).count();
+            bytes.push((16 - skip) as u8);
+            bytes.extend_from_slice(&atomics[skip..]);
+        }
+        bytes
+    }
+
+    fn extreme_ring() -> Vec<Observation> {
+        vec![
             obs(1, "0.000000000000000001"),
             obs(1_700_000_000, "10"),
             obs(1_700_000_120, "3000.5"),
             obs(1_700_000_121, "340282366920938463463.374607431768211455"),
-        ];
+        ]
+    }
+
+    #[test]
+    fn encoding_round_trips_compactly() {
+        let ring = extreme_ring();
         let bytes = encode(&ring);
-        // 8 (first time) + 4 gaps + lengths, prices of 1, 8, 9 and 16 bytes
-        assert_eq!(bytes.len(), 8 + 4 * 5 + 1 + 8 + 9 + 16);
         assert_eq!(decode(&bytes).unwrap(), ring);
+        // a cut inside a field is refused; one between observations is a shorter ring (the ring
+        // ends the record, whose length the store keeps)
+        for cut in 1..bytes.len() {
+            if let Some(read) = decode(&bytes[..cut]) {
+                assert!(
+                    read.len() < ring.len() && ring.starts_with(&read),
+                    "prefix of {cut}"
+                );
+            }
+        }
         assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
-        assert_eq!(decode(&bytes[..7]), None);
         assert_eq!(decode(&[]).unwrap(), vec![]);
         assert_eq!(encode(&[]), Vec::<u8>::new());
+        // a feeder's ring: pushes a minute apart, prices of five significant digits
+        let feed: Vec<Observation> = (0..30u64)
+            .map(|i| Observation {
+                time: 1_700_000_000 + 60 * i,
+                price: Decimal::from_ratio(12_345u128 + u128::from(i), 10u128),
+            })
+            .collect();
+        let bytes = encode(&feed);
+        assert_eq!(decode(&bytes).unwrap(), feed);
+        // the first time 1 + 4, the first gap 1, then per observation the gap 1 + 1 (none for the
+        // first) and the price 2 + 2 (1234.5 is 12345 and 17 trailing zeros): 6 bytes where
+        // version 1 took 14
+        assert_eq!(bytes.len(), 5 + 1 + 4 + 29 * 6);
+        assert_eq!(encode_v1(&feed).len(), 8 + 30 * 14);
+    }
+
+    #[test]
+    fn version_1_rings_still_decode() {
+        let ring = extreme_ring();
+        let bytes = encode_v1(&ring);
+        // 8 (first time) + 4 gaps + lengths, prices of 1, 8, 9 and 16 bytes
+        assert_eq!(bytes.len(), 8 + 4 * 5 + 1 + 8 + 9 + 16);
+        assert_eq!(decode_v1(&bytes).unwrap(), ring);
+        assert_eq!(decode_v1(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode_v1(&bytes[..7]), None);
+        assert_eq!(decode_v1(&[]).unwrap(), vec![]);
         // a price length over 16 bytes is refused
         let mut bad = 5u64.to_be_bytes().to_vec();
         bad.extend_from_slice(&[0, 0, 0, 0, 17]);
         bad.extend_from_slice(&[1; 17]);
-        assert_eq!(decode(&bad), None);
+        assert_eq!(decode_v1(&bad), None);
     }
 
     #[test]
