@@ -7,12 +7,14 @@
 #   schema      scripts/schema.sh --check
 #   npm         install ts/node_modules (npm ci) when missing or older than ts/package-lock.json
 #   client      scripts/client.sh --check (the generated TypeScript client is not stale)
-#   tsc         the TypeScript packages (ts/client, ts/deploy, ts/e2e) compiled with --strict
+#   tsc         the TypeScript packages (ts/client, ts/deploy, ts/ops, ts/e2e) compiled with --strict
+#   ops-unit    the operators' services' unit tests (ts/ops/dist/tests/unit: no chain)
 #   build-wasm  scripts/build-wasm.sh
 #   check-wasm  scripts/check-wasm.sh (cosmwasm-check, installed in the background meanwhile
 #               when missing: the install-check step is the wait for it)
 #   e2e         scripts/e2e.sh: a fresh wasmd chain in a temporary folder (own chain id and
-#               ports), the sample market deployed, the TypeScript e2e tests, the chain stopped.
+#               ports), the sample market deployed, the TypeScript e2e tests and the services'
+#               e2e tests (keel-ops feeder, keeper, liquidator), the chain stopped.
 #               wasmd is built in the background from the start when it is not cached (the
 #               wasmd step is the wait for it).
 # and prints the wall time of each step at the end.
@@ -46,9 +48,10 @@ INSTALL_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-cosmwasm-check.XXXXXX")
 INSTALL_PID=
 WASMD_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-wasmd-build.XXXXXX")
 E2E_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-e2e.XXXXXX")
+OPS_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-ops-unit.XXXXXX")
 WASMD_PID=
 cleanup() {
-  rm -f "$TEST_LOG" "$INSTALL_LOG" "$WASMD_LOG" "$E2E_LOG"
+  rm -f "$TEST_LOG" "$INSTALL_LOG" "$WASMD_LOG" "$E2E_LOG" "$OPS_LOG"
   # the background installs run in their own process groups (setsid): stop all of them
   [ -z "$INSTALL_PID" ] || kill -- "-$INSTALL_PID" 2>/dev/null || true
   [ -z "$WASMD_PID" ] || kill -- "-$WASMD_PID" 2>/dev/null || true
@@ -145,8 +148,13 @@ e2e() {
   scripts/e2e.sh 2>&1 | tee "$E2E_LOG"
 }
 tsc_strict() {
-  (cd ts && npx --no-install tsc -b --verbose client deploy e2e) &&
-    echo "tsc: ts/client, ts/deploy and ts/e2e compile with --strict (ts/tsconfig.base.json)"
+  (cd ts && npx --no-install tsc -b --verbose client deploy ops e2e) &&
+    echo "tsc: ts/client, ts/deploy, ts/ops and ts/e2e compile with --strict (ts/tsconfig.base.json)"
+}
+# the output goes through a file as well, for the closing totals
+ops_unit() {
+  set -o pipefail
+  node --test ts/ops/dist/tests/unit/ 2>&1 | tee "$OPS_LOG"
 }
 
 step fmt cargo fmt --all -- --check
@@ -156,6 +164,7 @@ step schema scripts/schema.sh --check
 step npm npm_deps
 step client scripts/client.sh --check
 step tsc tsc_strict
+step ops-unit ops_unit
 if [ -n "$WASM" ]; then
   step build-wasm scripts/build-wasm.sh
   step install-check wait_install
@@ -177,4 +186,4 @@ awk '/^test result:/ {
      /^# pass [0-9]+$/ { p += $3 }
      /^# fail [0-9]+$/ { f += $3 }
      /^# skipped [0-9]+$/ { s += $3 }
-     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG" "$E2E_LOG"
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG" "$OPS_LOG" "$E2E_LOG"
