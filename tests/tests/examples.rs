@@ -422,6 +422,15 @@ fn the_schema_check_refuses_what_the_schema_refuses() {
             r#"{"name": "M", "symbol": "MOET", "decimals": 300, "initial_balances": []}"#,
         ),
     ];
+    // The Rust types ignore an unknown field (cosmwasm-schema 2's `#[cw_serde]`): only the
+    // schema check catches a misspelled one.
+    let misspelled: Value =
+        serde_json::from_str(r#"{"withdraw": {"position_id": 1, "denom": "ueth", "amout": "5"}}"#)
+            .expect("JSON");
+    assert!(parse_as("market", "ExecuteMsg", &misspelled).is_ok());
+    assert!(validator
+        .validate("market", "ExecuteMsg", &misspelled)
+        .is_err());
     for (contract, name, json) in refused {
         let value: Value = serde_json::from_str(json).expect("JSON");
         assert!(
