@@ -255,7 +255,7 @@ WASM_OPT_ARGS=()
 if command -v wasm-opt >/dev/null 2>&1; then
   # -ocimfs 100: inline a function that has a single caller only when it is small. Left at its
   # default (no limit) binaryen merged functions into one with 122 locals, over the 100 locals
-  # per function that CosmWasm 2.x accepts (the liquidator, 2026-11); the size cost is ~0.2%.
+  # per function that CosmWasm 2.x accepts (the liquidator's); the size cost is ~0.2%.
   WASM_OPT_ARGS=(-Os --one-caller-inline-max-function-size 100)
   # lower the sign-extension ops (not in the wasm MVP) if this binaryen knows how
   if wasm-opt --help 2>/dev/null | grep -q -- '--signext-lowering'; then

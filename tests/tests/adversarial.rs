@@ -1,4 +1,4 @@
-//! The adversarial suite (issue 7): one named test per attack class, each showing that the
+//! The adversarial suite: one named test per attack class, each showing that the
 //! attack fails or gains nothing. docs/SECURITY.md lists each threat, its defence and the test
 //! here that pins it.
 use anyhow::Result as AnyResult;
