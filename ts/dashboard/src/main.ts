@@ -2,8 +2,8 @@
  * The dashboard's shell: connects to the deployment named by the page's query string (chain.ts),
  * routes on the hash (`#/markets`, `#/position/<id>`, `#/owner/<address>`, `#/liquidations`,
  * `#/actions`), and refreshes the current page every few seconds from a new snapshot. After each
- * refresh `<main data-height>` holds the height the page's data was read at (or after), which the
- * browser tests wait on.
+ * refresh `<main data-route data-height>` hold the route shown and the height its data was read
+ * at (or after), which the browser tests wait on.
  */
 import "./style.css";
 
@@ -88,6 +88,7 @@ async function start(): Promise<void> {
   // Each page shown gets a generation: a refresh of an older one (still in flight when the route
   // changed) neither marks the page nor schedules another, so exactly one refresh loop runs.
   let generation = 0;
+  let shownRoute = "";
   const tick = async (gen: number, fresh: boolean) => {
     if (gen !== generation) return;
     const shown = page;
@@ -95,6 +96,7 @@ async function start(): Promise<void> {
       if (fresh) app.snapshot = await readSnapshot(conn);
       if (shown) await shown.update(app);
       if (gen === generation) {
+        main.dataset.route = shownRoute;
         main.dataset.height = String(app.snapshot.height);
         fill(status, `${conn.deployment.chain_id} · height ${app.snapshot.height} · ${new Date(app.snapshot.time * 1000).toLocaleTimeString()} · RPC ${conn.rpc}${dev ? " · development mode" : ""}`);
         status.classList.remove("stale");
@@ -114,7 +116,9 @@ async function start(): Promise<void> {
     const r = route();
     renderNav(r.name);
     const p = pageFor(r);
+    shownRoute = window.location.hash;
     delete main.dataset.height;
+    delete main.dataset.route;
     if (typeof p === "string") {
       page = null;
       fill(main, message("error", p));

@@ -38,11 +38,21 @@ export function actionsPage(route: URLSearchParams): Page {
   // filled by build()
   let refreshAccount: (app: App) => Promise<void> = async () => {};
 
-  const build = (app: App, dev: DevKeys) => {
+  const build = async (app: App, dev: DevKeys) => {
     const snap = app.snapshot;
     const market = app.conn.deployment.contracts.market;
     const names = dev.accounts.map((a) => a.name).sort((a, b) => Number(!a.startsWith("user")) - Number(!b.startsWith("user")) || a.localeCompare(b));
-    const accountSelect = select({ "data-testid": "action-account" }, names.map((n) => [n, n] as const), names[0]);
+    // `#/actions?position=N` (a position page's "act on it"): sign as its owner when it is a test account
+    let owner: string | undefined;
+    if (wantPosition) {
+      try {
+        const position = await app.conn.reader.market.position({ positionId: Number(wantPosition) });
+        owner = dev.accounts.find((a) => a.address === position.owner)?.name;
+      } catch {
+        // not a position: the page opens on the first account and says so when one acts
+      }
+    }
+    const accountSelect = select({ "data-testid": "action-account" }, names.map((n) => [n, n] as const), owner ?? names[0]);
     const accountInfo = h("div", { class: "muted" });
     const positionSelect = h("select", { "data-testid": "action-position" });
     const positionInfo = h("div");
@@ -198,8 +208,11 @@ export function actionsPage(route: URLSearchParams): Page {
           : null,
       );
     };
+    let shownAccount = accountSelect.value;
     accountSelect.addEventListener("change", () => {
-      positionSelect.value = "";
+      // another account's positions: forget the position chosen for the previous one
+      if (accountSelect.value !== shownAccount) positionSelect.value = "";
+      shownAccount = accountSelect.value;
       void refreshAccount(app);
     });
     positionSelect.addEventListener("change", () => void refreshAccount(app));
@@ -250,8 +263,8 @@ export function actionsPage(route: URLSearchParams): Page {
         return;
       }
       if (!built) {
-        build(app, app.dev);
         built = true;
+        await build(app, app.dev);
       }
       await refreshAccount(app);
     },
