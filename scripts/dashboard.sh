@@ -77,7 +77,7 @@ stop)
   if pid=$(our_pid); then
     kill -TERM "$pid"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break && sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
     log "stopped (PID $pid)"
   fi
   rm -f "$PID_FILE" "$URL_FILE"

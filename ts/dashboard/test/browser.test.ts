@@ -128,10 +128,10 @@ async function refreshedAfter(height: number, timeout = 20_000): Promise<void> {
   );
 }
 
-/** Opens a route (`markets`, `position/4`) and waits for its data as of now. */
+/** Opens a route (`markets`, `position/4`) and waits for its data as of now; the page refreshes every second. */
 async function goto(route: string, base = devUrl): Promise<void> {
   const height = await reader.client.getHeight();
-  await page.goto(`${base}#/${route}`);
+  await page.goto(`${base}?refresh=1#/${route}`);
   await refreshedAfter(height - 1);
 }
 
