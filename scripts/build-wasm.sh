@@ -12,8 +12,9 @@
 #     linking with the rust-lld of the rustup toolchain.
 # Everything is compiled with -C target-cpu=mvp: CosmWasm VMs reject bulk-memory, reference-types
 # and the other post-MVP features that current rustc enables by default.
-# A contract may set `wasm-inline-threshold = N` under [package.metadata.keel] in its Cargo.toml:
-# its final (LTO) compilation then runs with LLVM's -inline-threshold=N (docs/BUILD.md "Size").
+# A contract may set `wasm-inline-threshold = N` and `wasm-opt-level = "s"` (0-3, s, z) under
+# [package.metadata.keel] in its Cargo.toml: its final (LTO) compilation then runs with LLVM's
+# -inline-threshold=N and that opt-level (docs/BUILD.md "Size").
 #
 # Environment:
 #   KEEL_CACHE                 cache folder (default ~/.cache/keel)
@@ -326,15 +327,24 @@ T_BUILD=$(now)
 for crate in "${CRATES[@]}"; do
   # One cargo call per crate: building several at once would unify their features (a contract
   # that depends on another with feature "library" would switch off the other's entry points).
-  # A per-contract inline threshold goes to the contract's own rustc call only (`cargo rustc
-  # -- ...`), where the LTO of the whole wasm runs: the std and dependencies stay shared.
+  # Per-contract LLVM settings go to the contract's own rustc call only (`cargo rustc -- ...`),
+  # where the LTO of the whole wasm runs: the std and dependencies stay shared.
+  rustc_args=()
   threshold=$(keel_metadata "${MANIFEST[$crate]}" wasm-inline-threshold)
   if [ -n "$threshold" ]; then
     [[ "$threshold" =~ ^[0-9]+$ ]] || die "${MANIFEST[$crate]}: wasm-inline-threshold must be an integer"
-    log "building $crate (LLVM -inline-threshold=$threshold)"
+    rustc_args+=(-C llvm-args=-inline-threshold="$threshold")
+  fi
+  opt_level=$(keel_metadata "${MANIFEST[$crate]}" wasm-opt-level)
+  if [ -n "$opt_level" ]; then
+    [[ "$opt_level" =~ ^[0-3sz]$ ]] || die "${MANIFEST[$crate]}: wasm-opt-level must be 0-3, s or z"
+    rustc_args+=(-C opt-level="$opt_level")
+  fi
+  if [ ${#rustc_args[@]} -gt 0 ]; then
+    log "building $crate (${rustc_args[*]})"
     env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" rustc --quiet --release --lib \
       --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" \
-      -- -C llvm-args=-inline-threshold="$threshold" ||
+      -- "${rustc_args[@]}" ||
       die "cargo rustc of $crate for $WASM_TARGET failed"
   else
     log "building $crate"

@@ -5,7 +5,7 @@ use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Response,
 };
 use cw_utils::nonpayable;
-use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
+use keel_types::market::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
 use crate::execute::automation::{allow_top_up, disallow_top_up, rebalance, set_automation};
@@ -51,6 +51,7 @@ pub fn execute(
             | ExecuteMsg::Repay { .. }
             | ExecuteMsg::Liquidate { .. }
             | ExecuteMsg::Seize { .. }
+            | ExecuteMsg::Redeem { .. }
     );
     if !takes_funds {
         nonpayable(&info)?;
@@ -126,6 +127,19 @@ pub fn execute(
                 collateral_amount,
                 recipient,
             });
+            pay(deps, env, info.sender, payments, hook)
+        }
+        ExecuteMsg::Redeem {
+            position_id,
+            collateral_denom,
+            min_collateral_out,
+        } => {
+            let payments = Payment::from_funds(&info)?;
+            let hook = Payable::Redeem {
+                position_id,
+                collateral_denom,
+                min_collateral_out,
+            };
             pay(deps, env, info.sender, payments, hook)
         }
         ExecuteMsg::Receive(cw20_msg) => receive(deps, env, info, cw20_msg),
@@ -206,25 +220,28 @@ enum Payable {
     },
 }
 
-impl From<ReceiveMsg> for Payable {
-    fn from(msg: ReceiveMsg) -> Self {
-        match msg {
-            ReceiveMsg::OpenPosition {
+impl Payable {
+    /// The message of a cw20 hook: one of the execute messages that take tokens. The hook is
+    /// read as an `ExecuteMsg` (the `ReceiveMsg` of the schema is a subset of its JSON), so
+    /// that the market carries one reader of those messages, not two.
+    fn from_hook(msg: ExecuteMsg) -> Result<Self, ContractError> {
+        Ok(match msg {
+            ExecuteMsg::OpenPosition {
                 automation,
                 push_to_draw_down_sink,
             } => Payable::OpenPosition {
                 automation,
                 push_to_draw_down_sink,
             },
-            ReceiveMsg::Deposit {
+            ExecuteMsg::Deposit {
                 position_id,
                 push_to_draw_down_sink,
             } => Payable::Deposit {
                 position_id,
                 push_to_draw_down_sink,
             },
-            ReceiveMsg::Repay { position_id } => Payable::Repay { position_id },
-            ReceiveMsg::Liquidate {
+            ExecuteMsg::Repay { position_id } => Payable::Repay { position_id },
+            ExecuteMsg::Liquidate {
                 position_id,
                 debt_denom,
                 collateral_denom,
@@ -241,7 +258,7 @@ impl From<ReceiveMsg> for Payable {
                 min_collateral_out,
                 recipient,
             }),
-            ReceiveMsg::Seize {
+            ExecuteMsg::Seize {
                 position_id,
                 debt_denom,
                 repay_amount,
@@ -256,7 +273,7 @@ impl From<ReceiveMsg> for Payable {
                 collateral_amount,
                 recipient,
             }),
-            ReceiveMsg::Redeem {
+            ExecuteMsg::Redeem {
                 position_id,
                 collateral_denom,
                 min_collateral_out,
@@ -265,7 +282,12 @@ impl From<ReceiveMsg> for Payable {
                 collateral_denom,
                 min_collateral_out,
             },
-        }
+            _ => {
+                return Err(ContractError::UnexpectedFunds {
+                    reason: "that message takes no tokens: it is not a cw20 hook".to_string(),
+                })
+            }
+        })
     }
 }
 
@@ -339,8 +361,8 @@ fn receive(
         amount: cw20_msg.amount,
         payer: sender.clone(),
     };
-    let msg: ReceiveMsg = from_json(&cw20_msg.msg)?;
-    pay(deps, env, sender, vec![payment], msg.into())
+    let msg = Payable::from_hook(from_json(&cw20_msg.msg)?)?;
+    pay(deps, env, sender, vec![payment], msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

@@ -281,13 +281,24 @@ pub enum ExecuteMsg {
         /// Receives the collateral.
         recipient: String,
     },
+    /// MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`);
+    /// sent as an execute message it is refused, as it brings no MOET.
+    Redeem {
+        /// The position redeemed against (it owes MOET and is below the redemption health).
+        position_id: u64,
+        /// The collateral paid out.
+        collateral_denom: String,
+        /// Fails when fewer collateral base units would be paid out.
+        min_collateral_out: Option<Uint128>,
+    },
 
     /// cw20 tokens arrive here (a cw20 `send` to the market); `msg` is a `ReceiveMsg`.
     Receive(Cw20ReceiveMsg),
 }
 
 /// The hook messages accepted with cw20 `send` (the `msg` of a `send` to the market, from a listed
-/// cw20 token): the same JSON as the execute messages; the acting address is the `send`'s sender.
+/// cw20 token): the same JSON as the execute messages of the same name (the market reads a hook
+/// as an `ExecuteMsg`); the acting address is the `send`'s sender.
 #[cw_serde]
 pub enum ReceiveMsg {
     /// Opens a position owned by the sender with the sent tokens as collateral.
