@@ -114,15 +114,18 @@ start)
   setsid node "$SERVE_JS" serve --deployment "$deployment" --port "$port" "${args[@]}" </dev/null >>"$LOG_FILE" 2>&1 &
   pid=$!
   echo "$pid" >"$PID_FILE"
-  # wait for it to answer (a first build takes a few seconds)
-  for _ in $(seq 1 600); do
+  # wait for it to answer (a first build takes a few seconds); node's fetch, so no curl is needed
+  answers() {
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(1000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+      "http://127.0.0.1:$port/keel/deployment.json"
+  }
+  for _ in $(seq 1 300); do
     kill -0 "$pid" 2>/dev/null || die "the dashboard exited; last lines of $LOG_FILE:
 $(tail -n 15 "$LOG_FILE")"
-    curl -fsS --max-time 1 -o /dev/null "http://127.0.0.1:$port/keel/deployment.json" 2>/dev/null && break
+    answers && break
     sleep 0.2
   done
-  curl -fsS --max-time 1 -o /dev/null "http://127.0.0.1:$port/keel/deployment.json" 2>/dev/null ||
-    die "the dashboard does not answer on port $port after 120 s (log $LOG_FILE)"
+  answers || die "the dashboard does not answer on port $port after a minute (log $LOG_FILE)"
   echo "http://127.0.0.1:$port/" >"$URL_FILE"
   log "http://127.0.0.1:$port/ (PID $pid, log $LOG_FILE)"
   ;;

@@ -61,7 +61,7 @@ export function actionsPage(route: URLSearchParams): Page {
     const depositable = assetOptions((a) => a.params.kind === "pool" && !!a.params.deposit_enabled);
     const borrowable = assetOptions((a) => !!a.params.borrow_enabled);
     const all = assetOptions(() => true);
-    const input = (testid: string, placeholder: string) => h("input", { "data-testid": testid, placeholder, inputmode: "decimal", size: 14 });
+    const input = (testid: string, placeholder: string) => h("input", { "data-testid": testid, placeholder, "aria-label": placeholder, inputmode: "decimal", size: 14 });
 
     const signer = () => dev.signer(accountSelect.value);
     const positionId = () => {
