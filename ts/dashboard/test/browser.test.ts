@@ -7,8 +7,9 @@
  *    read-only Actions page;
  * 2. the markets page loads with live prices (the oracle's, with source and age) and the rates
  *    as APR and APY;
- * 3. a position opened through the UI (Actions, a test key) shows its band on its page, and the
- *    what-if and price-shock panels agree with the chain;
+ * 3. a position opened through the UI (Actions, a test key) shows its band on its page, with the
+ *    default bounds and then with its own (set automation through the UI); the what-if and
+ *    price-shock panels agree with the chain;
  * 4. prices pushed by the feeders (both: a confirmed move beyond the deviation guard) move the
  *    band on screen without a reload, to what the price-shock panel predicted; the position
  *    then shows on the liquidations page with the liquidator's quote;
@@ -247,37 +248,54 @@ test("a position opened through the UI shows its band; what-if and price shock a
   await page.getByTestId("borrow-submit").click();
   await page.getByText(/Borrow: included at height/).waitFor();
 
-  const position = await reader.market.position({ positionId: id });
-  assert.equal(position.health?.band, "healthy", "1000 FLOW at 2 (CF 0.75) against 1000 MOET: HF 1.5");
-  // all of the owner's positions, then the position's own page
+  const opening = await reader.market.position({ positionId: id });
+  assert.equal(opening.health?.band, "healthy", "1000 FLOW at 2 (CF 0.75) against 1000 MOET: HF 1.5, within the default 1.1 / 1.3 / 1.5");
+  // all of the owner's positions, then the position's own page with the market's default bounds
   await goto(`owner/${user1.address}`);
   assert.equal(await attr(`band-${id}`, "data-band"), "healthy");
   await screenshot("owner");
   await page.getByTestId(`position-link-${id}`).click();
   await refreshedAfter((await reader.client.getHeight()) - 1);
   assert.equal(await attr("band", "data-band"), "healthy");
-  assert.equal(await attr("band", "data-band"), "healthy");
-  assert.equal(await text("hf"), formatHealth(position.health?.health_factor));
-  assert.equal(await text("lhf"), formatHealth(position.health?.liquidation_health_factor));
-  assert.equal(await attr("gauge-marker", "data-band"), "healthy");
   const config = await reader.market.config();
   assert.equal(Number(await attr("gauge-min", "data-value")), Number(config.default_health.min));
   assert.equal(Number(await attr("gauge-target", "data-value")), Number(config.default_health.target));
   assert.equal(Number(await attr("gauge-max", "data-value")), Number(config.default_health.max));
+
+  // the position's own bounds, set through the UI: HF 1.5 is below their target
+  await page.getByText("act on it").click();
+  await refreshedAfter((await reader.client.getHeight()) - 1);
+  await page.getByTestId("auto-min").fill("1.2");
+  await page.getByTestId("auto-target").fill("1.6");
+  await page.getByTestId("auto-max").fill("2");
+  await page.getByTestId("auto-submit").click();
+  await page.getByText(/Set automation: included at height/).waitFor();
+  const position = await reader.market.position({ positionId: id });
+  assert.deepEqual(position.automation?.health, { min: "1.2", target: "1.6", max: "2" });
+  assert.equal(position.health?.band, "below_target");
+
+  await goto(`position/${id}`);
+  assert.equal(await attr("band", "data-band"), "below_target");
+  assert.equal(await text("hf"), formatHealth(position.health?.health_factor));
+  assert.equal(await text("lhf"), formatHealth(position.health?.liquidation_health_factor));
+  assert.equal(await attr("gauge-marker", "data-band"), "below_target");
+  assert.deepEqual([await attr("gauge-min", "data-value"), await attr("gauge-target", "data-value"), await attr("gauge-max", "data-value")], ["1.2", "1.6", "2"]);
+  assert.match(await text("automation-bounds"), /min 1\.2 · target 1\.6 · max 2 \(own\)/);
   const maxBorrow = await reader.market.maxBorrow({ positionId: id, denom: MOET });
   assert.equal(await text("max-borrow-target-MOET"), formatAmount(maxBorrow.at_target, 6, 4));
   assert.equal(await text("max-borrow-floor-MOET"), formatAmount(maxBorrow.at_floor, 6, 4));
 
-  // what if: borrow 200 MOET more, through simulate
-  await page.getByTestId("whatif-kind").selectOption("borrow");
+  // what if: repay 500 MOET, through simulate: HF 3, above the own max 2
+  await page.getByTestId("whatif-kind").selectOption("repay");
   await page.getByTestId("whatif-asset").selectOption(MOET);
-  await page.getByTestId("whatif-amount").fill("200");
+  await page.getByTestId("whatif-amount").fill("500");
   await page.getByTestId("whatif-run").click();
   await page.getByTestId("whatif-band").waitFor();
-  const simulated = await reader.market.simulate({ positionId: id, actions: [{ borrow: { denom: MOET, amount: "200000000" } }] });
+  const simulated = await reader.market.simulate({ positionId: id, actions: [{ repay: { denom: MOET, amount: "500000000" } }] });
   assert.equal(await text("whatif-hf"), formatHealth(simulated.health?.health_factor));
   assert.equal(await attr("whatif-band", "data-band"), simulated.health?.band);
-  assert.equal(simulated.health?.band, "below_target", "1500 / 1200 = 1.25");
+  assert.equal(simulated.health?.band, "overcollateralized", "1500 / 500 = 3");
+  assert.equal((await reader.market.position({ positionId: id })).debt[0].amount, position.debt[0].amount, "simulate changed nothing");
 
   // price shock: at 0% the page's own computation gives the chain's figures
   assert.equal(await page.getByTestId("shock-asset").inputValue(), FLOW);
@@ -293,7 +311,7 @@ test("a position opened through the UI shows its band; what-if and price shock a
 test("prices pushed by the feeders move the band on screen, as the price shock predicted", async () => {
   assert.ok(positionId > 0 && predicted, "needs the position of the previous test");
   await goto(`position/${positionId}`);
-  assert.equal(await attr("band", "data-band"), "healthy");
+  assert.equal(await attr("band", "data-band"), "below_target");
   // a marker that a reload would lose: the band must move by the page's own refresh
   await page.evaluate(() => ((window as unknown as { keelNoReload: boolean }).keelNoReload = true));
 
