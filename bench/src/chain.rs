@@ -52,6 +52,9 @@ pub struct CallRecord {
     pub contract: String,
     /// `instantiate`, `execute`, `query` or `reply`.
     pub entry: String,
+    /// The code's checksum (hex): wasmd discounts later instances of a code within one
+    /// transaction.
+    pub code: String,
     /// VM gas used by the contract itself (storage, queries and sub-calls excluded).
     pub vm_gas: u64,
     pub reads: u64,
@@ -490,6 +493,7 @@ impl ChainInner {
             depth,
             contract: label,
             entry: entry.to_string(),
+            code: checksum.to_hex(),
             ..Default::default()
         }));
         let backend = cosmwasm_vm::Backend {

@@ -4,8 +4,9 @@ use cosmwasm_std::{Attribute, Event};
 
 /// wasmd `x/wasm/types/gas_register.go`: `DefaultGasMultiplier`, CosmWasm (VM) gas per SDK gas.
 pub const GAS_MULTIPLIER: u64 = 140_000;
-/// wasmd `DefaultInstanceCost`: SDK gas for every contract instance set up (execute, query,
-/// instantiate, reply...) of a code that is not pinned.
+/// wasmd `DefaultInstanceCost`: SDK gas for setting up an instance (execute, query,
+/// instantiate, reply...) of a code that is not pinned, the first time the code runs in a
+/// transaction (a later instance of the same code in the transaction costs the discount).
 pub const INSTANCE_COST: u64 = 60_000;
 /// wasmd `DefaultInstanceCostDiscount`: the same for a pinned code (or a reply).
 pub const INSTANCE_COST_DISCOUNT: u64 = 2_000;

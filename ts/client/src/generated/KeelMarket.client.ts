@@ -900,6 +900,27 @@ export interface KeelMarketInterface extends KeelMarketReadOnlyInterface {
     repayAmount: Uint128;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   /**
+   * MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`); sent as an execute message it is refused, as it brings no MOET.
+   */
+  redeem: ({
+    collateralDenom,
+    minCollateralOut,
+    positionId
+  }: {
+    /**
+     * The collateral paid out.
+     */
+    collateralDenom: string;
+    /**
+     * Fails when fewer collateral base units would be paid out.
+     */
+    minCollateralOut?: Uint128;
+    /**
+     * The position redeemed against (it owes MOET and is below the redemption health).
+     */
+    positionId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  /**
    * cw20 tokens arrive here (a cw20 `send` to the market); `msg` is a `ReceiveMsg`.
    */
   receive: ({
@@ -939,6 +960,7 @@ export class KeelMarketClient extends KeelMarketQueryClient implements KeelMarke
     this.setRedemptionsPaused = this.setRedemptionsPaused.bind(this);
     this.liquidate = this.liquidate.bind(this);
     this.seize = this.seize.bind(this);
+    this.redeem = this.redeem.bind(this);
     this.receive = this.receive.bind(this);
   }
   /**
@@ -1463,6 +1485,35 @@ export class KeelMarketClient extends KeelMarketQueryClient implements KeelMarke
         position_id: positionId,
         recipient,
         repay_amount: repayAmount
+      }
+    }, fee_, memo_, funds_);
+  };
+  /**
+   * MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`); sent as an execute message it is refused, as it brings no MOET.
+   */
+  redeem = async ({
+    collateralDenom,
+    minCollateralOut,
+    positionId
+  }: {
+    /**
+     * The collateral paid out.
+     */
+    collateralDenom: string;
+    /**
+     * Fails when fewer collateral base units would be paid out.
+     */
+    minCollateralOut?: Uint128;
+    /**
+     * The position redeemed against (it owes MOET and is below the redemption health).
+     */
+    positionId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      redeem: {
+        collateral_denom: collateralDenom,
+        min_collateral_out: minCollateralOut,
+        position_id: positionId
       }
     }, fee_, memo_, funds_);
   };

@@ -394,6 +394,27 @@ export interface KeelMarketMsg {
     repayAmount: Uint128;
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   /**
+   * MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`); sent as an execute message it is refused, as it brings no MOET.
+   */
+  redeem: ({
+    collateralDenom,
+    minCollateralOut,
+    positionId
+  }: {
+    /**
+     * The collateral paid out.
+     */
+    collateralDenom: string;
+    /**
+     * Fails when fewer collateral base units would be paid out.
+     */
+    minCollateralOut?: Uint128;
+    /**
+     * The position redeemed against (it owes MOET and is below the redemption health).
+     */
+    positionId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  /**
    * cw20 tokens arrive here (a cw20 `send` to the market); `msg` is a `ReceiveMsg`.
    */
   receive: ({
@@ -430,6 +451,7 @@ export class KeelMarketMsgComposer implements KeelMarketMsg {
     this.setRedemptionsPaused = this.setRedemptionsPaused.bind(this);
     this.liquidate = this.liquidate.bind(this);
     this.seize = this.seize.bind(this);
+    this.redeem = this.redeem.bind(this);
     this.receive = this.receive.bind(this);
   }
   /**
@@ -1095,6 +1117,43 @@ export class KeelMarketMsgComposer implements KeelMarketMsg {
             position_id: positionId,
             recipient,
             repay_amount: repayAmount
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  /**
+   * MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`); sent as an execute message it is refused, as it brings no MOET.
+   */
+  redeem = ({
+    collateralDenom,
+    minCollateralOut,
+    positionId
+  }: {
+    /**
+     * The collateral paid out.
+     */
+    collateralDenom: string;
+    /**
+     * Fails when fewer collateral base units would be paid out.
+     */
+    minCollateralOut?: Uint128;
+    /**
+     * The position redeemed against (it owes MOET and is below the redemption health).
+     */
+    positionId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          redeem: {
+            collateral_denom: collateralDenom,
+            min_collateral_out: minCollateralOut,
+            position_id: positionId
           }
         })),
         funds: funds_

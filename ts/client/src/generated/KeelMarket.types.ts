@@ -363,6 +363,24 @@ export type ExecuteMsg = {
     repay_amount: Uint128;
   };
 } | {
+  /**
+   * MOET only, as the hook of a cw20 `send` of MOET to the market (see `ReceiveMsg::Redeem`); sent as an execute message it is refused, as it brings no MOET.
+   */
+  redeem: {
+    /**
+     * The collateral paid out.
+     */
+    collateral_denom: string;
+    /**
+     * Fails when fewer collateral base units would be paid out.
+     */
+    min_collateral_out?: Uint128 | null;
+    /**
+     * The position redeemed against (it owes MOET and is below the redemption health).
+     */
+    position_id: number;
+  };
+} | {
   receive: Cw20ReceiveMsg;
 };
 /**
@@ -1180,7 +1198,7 @@ export interface TopUpConsentResponse {
   amount: Uint128;
 }
 /**
- * The hook messages accepted with cw20 `send` (the `msg` of a `send` to the market, from a listed cw20 token): the same JSON as the execute messages; the acting address is the `send`'s sender.
+ * The hook messages accepted with cw20 `send` (the `msg` of a `send` to the market, from a listed cw20 token): the same JSON as the execute messages of the same name (the market reads a hook as an `ExecuteMsg`); the acting address is the `send`'s sender.
  */
 export type ReceiveMsg = {
   /**
