@@ -28,8 +28,6 @@
 #   KEEL_LOCALNET_TIMEOUT         seconds `up` waits for blocks (default 60)
 #   KEEL_LOCALNET_LOG_LEVEL       wasmd's log_level (default: info, but no per-block lines)
 #   KEEL_WASMD_VERSION            build another wasmd release (default $WASMD_VERSION; for trials)
-#   KEEL_LOCALNET_DASHBOARD=0     start no web dashboard after the deploy step (default: started,
-#                                 scripts/dashboard.sh start --dev, on KEEL_DASHBOARD_PORT or 5173)
 #
 # The accounts' mnemonics (scripts/localnet/accounts.json) are PUBLIC, TEST-ONLY keys.
 set -euo pipefail
@@ -453,6 +451,7 @@ $(tail -n 20 "$LOG_FILE")"
 
 stop_node() {
   local pid t0
+  dashboard_step stop
   if ! pid=$(our_pid); then
     if [ -f "$PID_FILE" ]; then
       log "stale PID file (PID $(cat "$PID_FILE") is not our running wasmd): removed, nothing stopped"
@@ -554,6 +553,22 @@ print_deployment() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# DASHBOARD: the web dashboard (scripts/dashboard.sh, docs/DASHBOARD.md) served in the background
+# in development mode (the Actions page signs with the accounts file's test keys) on
+# KEEL_DASHBOARD_PORT (default 5173), its PID file and log in the chain folder; `start` (after
+# the deploy step) prints its URL, `stop` (with the node: down, reset) ends it.
+# KEEL_LOCALNET_DASHBOARD=0 starts none (the e2e and browser-test chains). A failure to start is
+# reported and leaves the chain as it is.
+# ---------------------------------------------------------------------------------------------
+dashboard_step() {
+  local hook=$ROOT/scripts/dashboard.sh
+  [ -x "$hook" ] || return 0
+  [ "$1" = stop ] || [ "${KEEL_LOCALNET_DASHBOARD:-1}" != 0 ] || return 0
+  KEEL_LOCALNET_HOME=$LOCALNET "$hook" "$1" --dev ||
+    log "the dashboard did not $1 (scripts/dashboard.sh $1 --dev; see $LOCALNET/dashboard.log)"
+}
+
+# ---------------------------------------------------------------------------------------------
 # DEPLOY STEP: called by `up` once the chain produces blocks (skipped with --no-deploy).
 # The deploy tool lives in scripts/deploy.sh; it gets KEEL_RPC, KEEL_CHAIN_ID, KEEL_LOCALNET_HOME
 # and the rest of localnet.env in its environment.
@@ -572,19 +587,6 @@ deploy_step() {
   fi
 }
 
-# DASHBOARD: the web dashboard (scripts/dashboard.sh, docs/DASHBOARD.md) served in the background
-# in development mode (the Actions page signs with the accounts file's test keys), its PID file
-# and log in the chain folder; `start` prints its URL, `stop` ends it (down, reset).
-# KEEL_LOCALNET_DASHBOARD=0 starts none (the e2e and browser-test chains). Its failure to start is
-# reported and leaves the chain as it is.
-dashboard_step() {
-  local hook=$ROOT/scripts/dashboard.sh
-  [ -x "$hook" ] || return 0
-  [ "$1" = stop ] || [ "${KEEL_LOCALNET_DASHBOARD:-1}" != 0 ] || return 0
-  KEEL_LOCALNET_HOME=$LOCALNET "$hook" "$1" --dev ||
-    log "the dashboard did not $1 (scripts/dashboard.sh $1 --dev; see $LOCALNET/dashboard.log)"
-}
-
 # ---------------------------------------------------------------------------------------------
 # Commands.
 # ---------------------------------------------------------------------------------------------
@@ -601,9 +603,9 @@ cmd_up() {
   if pid=$(our_pid); then
     load_env
     log "already running (PID $pid)"
+    dashboard_step start
     print_summary
     print_deployment
-    dashboard_step start
     return 0
   fi
   check_ports
@@ -663,7 +665,6 @@ cmd_status() {
 }
 
 cmd_reset() {
-  dashboard_step stop
   stop_node
   [ -e "$LOCALNET" ] || {
     log "nothing to delete ($LOCALNET does not exist)"
@@ -691,7 +692,7 @@ cmd=$1
 shift
 case "$cmd" in
 up) cmd_up "$@" ;;
-down) [ $# -eq 0 ] || usage && dashboard_step stop && stop_node ;;
+down) [ $# -eq 0 ] || usage && stop_node ;;
 status) [ $# -eq 0 ] || usage && cmd_status ;;
 reset) [ $# -eq 0 ] || usage && cmd_reset ;;
 build) [ $# -eq 0 ] || usage && need_tools && build_wasmd && log "wasmd $WASMD_VERSION: $WASMD" ;;
