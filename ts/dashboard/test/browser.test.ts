@@ -4,7 +4,7 @@
  * one). The tests share one chain and run in order:
  *
  * 1. the production build signs nothing: no test-key code in its bundle, no accounts served, a
- *    read-only Actions page;
+ *    read-only Actions page; served with --proxy-rpc it reaches the chain through its server;
  * 2. the markets page loads with live prices (the oracle's, with source and age) and the rates
  *    as APR and APY;
  * 3. a position opened through the UI (Actions, a test key) shows its band on its page, with the
@@ -65,6 +65,8 @@ const servers: PreviewServer[] = [];
 const signers = new Map<string, KeelSigner>();
 let devUrl = "";
 let prodUrl = "";
+/** The production build again, served with --proxy-rpc. */
+let proxyUrl = "";
 /** Errors thrown in the page (uncaught exceptions): any is a failure. */
 const pageErrors: string[] = [];
 /** The position the tests open through the UI. */
@@ -83,12 +85,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Builds (always: the tests check what the sources give now) and serves one mode of the dashboard. */
-async function serve(devKeys: boolean): Promise<string> {
+/**
+ * Serves one mode of the dashboard, after building it (the tests check what the sources give
+ * now) unless `build` is false (a second server of the same build).
+ */
+async function serve(devKeys: boolean, { proxyRpc = false, build = true } = {}): Promise<string> {
   const vite = await import("vite");
   const port = await freePort();
-  const config = viteConfig({ deployment: deploymentFile, accounts: devKeys ? accountsFile : null, devKeys, proxyRpc: false, host: "127.0.0.1", port });
-  await vite.build(config);
+  const config = viteConfig({ deployment: deploymentFile, accounts: devKeys ? accountsFile : null, devKeys, proxyRpc, host: "127.0.0.1", port });
+  if (build) await vite.build(config);
   const server = await vite.preview(config);
   servers.push(server);
   return `http://127.0.0.1:${port}/`;
@@ -161,6 +166,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   reader = await connectReader(deployment);
   [devUrl, prodUrl] = await Promise.all([serve(true), serve(false)]);
+  proxyUrl = await serve(false, { proxyRpc: true, build: false });
   browser = await chromium.launch({ executablePath: process.env.KEEL_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -199,6 +205,14 @@ test("the production build signs nothing: no test-key code, no accounts served, 
   await goto("actions", prodUrl);
   assert.match(await text("actions-read-only"), /Read-only: this build signs nothing/);
   assert.equal(await page.getByTestId("open-submit").count(), 0);
+});
+
+test("with --proxy-rpc the page reaches the chain through its own server", async () => {
+  const record = (await (await fetch(`${proxyUrl}keel/deployment.json`)).json()) as { rpc: string };
+  assert.equal(record.rpc, "/rpc");
+  await goto("markets", proxyUrl);
+  assert.match(await text("status"), new RegExp(`RPC ${proxyUrl}rpc`));
+  assert.equal((await page.getByTestId("asset-MOET").getByTestId("price").innerText()).trim(), "1");
 });
 
 test("the markets page loads with live prices, their source and age, and rates as APR and APY", async () => {
