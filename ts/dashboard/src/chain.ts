@@ -224,3 +224,16 @@ export async function liquidatablePositions(conn: Connection, maxPages = 20): Pr
   }
   return { positions, lastScanned: startAfter, complete: false };
 }
+
+/** Scans positions for redeemable ones (SPEC 3.6a); bounded as {@link liquidatablePositions}. */
+export async function redeemablePositions(conn: Connection, maxPages = 20): Promise<{ positions: MarketTypes.RedeemablePosition[]; complete: boolean }> {
+  const positions: MarketTypes.RedeemablePosition[] = [];
+  let startAfter: number | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const r: MarketTypes.RedeemablePositionsResponse = await conn.reader.market.redeemablePositions({ startAfter: startAfter ?? undefined, limit: 100 });
+    positions.push(...r.positions);
+    if (r.last_scanned === null || r.last_scanned === undefined || r.last_scanned === startAfter) return { positions, complete: true };
+    startAfter = r.last_scanned;
+  }
+  return { positions, complete: false };
+}

@@ -12,7 +12,8 @@
  *    price-shock panels agree with the chain;
  * 4. prices pushed by the feeders (both: a confirmed move beyond the deviation guard) move the
  *    band on screen without a reload, to what the price-shock panel predicted; the position
- *    then shows on the liquidations page with the liquidator's quote;
+ *    then shows on the liquidations page with the liquidator's quote, and among the redeemable
+ *    positions with the market's redemption quote;
  * 5. a refused borrow shows the contract's reason in words.
  *
  * Screenshots of each page go to $KEEL_SCREENSHOTS (default target/dashboard-screenshots/).
@@ -365,6 +366,18 @@ test("prices pushed by the feeders move the band on screen, as the price shock p
   // 200 × 1.03 / 1.2 FLOW, rounded down to base units
   assert.equal(quote.collateral_out, "171666666");
   assert.equal(await text(`quote-out-${positionId}-MOET-FLOW`), "171.6666 FLOW");
+  // redemptions value collateral at max(price, TWAP): on a fresh chain (no valid TWAP yet, under
+  // half its window of history) the position's HF there is 0.9, below 1.3, and MOET can be
+  // redeemed against it; on an older chain the TWAP of the earlier FLOW 2 may lift it above
+  const redemption = await reader.market.redemptionQuote({ positionId, collateralDenom: FLOW });
+  await page.getByTestId("redeemable-count").or(page.getByTestId("no-redeemable")).waitFor();
+  if ((await reader.oracle.price({ denom: FLOW })).twap == null) assert.equal(redemption.redeemable, true);
+  if (redemption.redeemable) {
+    assert.equal(await text(`redeem-repay-${positionId}-FLOW`), formatAmount(redemption.repay_amount, 6, 4));
+    assert.equal(await text(`redeem-out-${positionId}-FLOW`), `${formatAmount(redemption.collateral_out, 6, 4)} FLOW`);
+  } else {
+    assert.equal(await page.getByTestId(`redeem-repay-${positionId}-FLOW`).count(), 0);
+  }
   await screenshot("liquidations");
 });
 
