@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end tests of Keel on a real chain: starts a fresh wasmd chain (scripts/localnet.sh) in a
 # temporary folder with its own chain id and ports, deploys and seeds the sample market on it
-# (scripts/deploy.sh), runs the TypeScript e2e tests (ts/e2e, through @keel/client), and stops
-# and deletes the chain however the script ends. A developer's own chain (.localnet/, ports
-# 26657...) is never touched.
+# (scripts/deploy.sh), runs the TypeScript e2e tests (ts/e2e, through @keel/client), then the
+# operators' services' e2e tests (ts/ops/dist/tests/e2e: keel-ops feeder, keeper and liquidator
+# run as child processes against the same chain), and stops and deletes the chain however the
+# script ends. A developer's own chain (.localnet/, ports 26657...) is never touched. The chain
+# is started without the background feeder of `localnet.sh up`: the tests set every price
+# themselves.
 #
 # Usage: scripts/e2e.sh
 # Needs: the wasm artifacts (scripts/build-wasm.sh builds them when missing), Go (wasmd is built
@@ -69,14 +72,23 @@ TIMES+=("wasmd build/check $(($(now) - t)) s")
 
 t=$(now)
 log "starting a fresh chain keel-e2e in $KEEL_LOCALNET_HOME (port offset $offset), deploying the sample market"
-scripts/localnet.sh up
+scripts/localnet.sh up --no-feeder
 TIMES+=("chain up + deploy + seed $(($(now) - t)) s")
 
 t=$(now)
-(cd ts && npx --no-install tsc -b e2e) || die "compiling ts/e2e failed"
+(cd ts && npx --no-install tsc -b e2e ops) || die "compiling ts/e2e and ts/ops failed"
 log "running the e2e tests against $KEEL_DEPLOYMENT_OUT"
 rc=0
 KEEL_DEPLOYMENT=$KEEL_DEPLOYMENT_OUT node --test --test-concurrency=1 ts/e2e/dist/ || rc=$?
 TIMES+=("e2e tests $(($(now) - t)) s")
+
+# the services' tests after the contracts' ones: they move prices and the oracle's max_age (and
+# restore them), which the contracts' tests must not see
+t=$(now)
+log "running the services' e2e tests (keel-ops) against $KEEL_DEPLOYMENT_OUT"
+ops_rc=0
+KEEL_DEPLOYMENT=$KEEL_DEPLOYMENT_OUT node --test --test-concurrency=1 ts/ops/dist/tests/e2e/ || ops_rc=$?
+TIMES+=("services' e2e tests $(($(now) - t)) s")
 log "timings: ${TIMES[*]}; total $(($(now) - T0)) s"
 [ "$rc" = 0 ] || die "e2e tests failed (exit $rc); the chain's log: $KEEL_LOCALNET_HOME/wasmd.log (deleted on exit: KEEL_E2E_KEEP=1 keeps it)"
+[ "$ops_rc" = 0 ] || die "the services' e2e tests failed (exit $ops_rc); the chain's log: $KEEL_LOCALNET_HOME/wasmd.log (deleted on exit: KEEL_E2E_KEEP=1 keeps it)"

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # A local single-validator wasmd chain for Keel (docs/BUILD.md "The local chain").
 #
-# Usage: scripts/localnet.sh up [--no-deploy] | down | status | reset | build | env
+# Usage: scripts/localnet.sh up [--no-deploy] [--no-feeder] [--keeper] [--liquidator] | down | status | reset | build | env
 #   up       build wasmd if missing, init the chain if missing, start it in the background, wait
 #            for blocks, print the RPC URL, chain id and accounts, then run the deploy step
-#            (scripts/deploy.sh when it exists and is executable; --no-deploy skips it).
-#            When the chain is already running it only reports.
-#   down     stop the wasmd that `up` started (its PID file; nothing else is ever signalled)
-#   status   running or not, height, block time, RPC URL (exit 0 when running, 3 when not)
+#            (scripts/deploy.sh when it exists and is executable; --no-deploy skips it), then
+#            start the operators' services (keel-ops, ts/ops) in the background: the price
+#            feeder on a simulated path unless --no-feeder, the keeper with --keeper, the
+#            liquidation bot with --liquidator (logs and PID files in the chain folder).
+#            When the chain is already running it only reports (and starts the services asked
+#            for that are not running).
+#   down     stop the services and the wasmd that `up` started (their PID files; nothing else is
+#            ever signalled)
+#   status   running or not, height, block time, RPC URL, the services running (exit 0 when
+#            running, 3 when not)
 #   reset    down, then delete the chain folder (the cached wasmd binary is kept)
 #   build    only build (or check) the cached wasmd binary
 #   env      print the chain's settings as KEY='value' lines (the file .localnet/localnet.env)
@@ -28,6 +34,9 @@
 #   KEEL_LOCALNET_TIMEOUT         seconds `up` waits for blocks (default 60)
 #   KEEL_LOCALNET_LOG_LEVEL       wasmd's log_level (default: info, but no per-block lines)
 #   KEEL_WASMD_VERSION            build another wasmd release (default $WASMD_VERSION; for trials)
+#   KEEL_OPS_CONFIG               the services' config (default deployments/config/keel-local.ops.json);
+#                                 their metrics are on 127.0.0.1:9464 (feeder), 9465 (keeper) and
+#                                 9466 (liquidator), plus KEEL_LOCALNET_PORT_OFFSET
 #
 # The accounts' mnemonics (scripts/localnet/accounts.json) are PUBLIC, TEST-ONLY keys.
 set -euo pipefail
@@ -588,14 +597,145 @@ deploy_step() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# SERVICES: the operators' services of the local market (keel-ops, ts/ops; docs/OPERATORS.md),
+# started after the deploy step from the deployment record and the accounts file next to it.
+# Each runs in the background in its own session, with a PID file and a log (JSON lines) in the
+# chain folder: $LOCALNET/<service>.pid and $LOCALNET/<service>.log.
+# ---------------------------------------------------------------------------------------------
+OPS_CONFIG=${KEEL_OPS_CONFIG:-$ROOT/deployments/config/keel-local.ops.json}
+OPS_CLI=$ROOT/ts/ops/dist/cli.js
+OPS_SERVICES=(feeder keeper liquidator)
+OPS_START_TIMEOUT=30
+
+ops_pid_file() { echo "$LOCALNET/$1.pid"; }
+ops_log_file() { echo "$LOCALNET/$1.log"; }
+
+# The PID file's PID if it is running and is our `keel-ops <service>` (node running OPS_CLI with
+# that service), so that a reused PID is never signalled.
+ops_pid() {
+  local svc=$1 file pid args
+  file=$(ops_pid_file "$svc")
+  [ -f "$file" ] || return 1
+  pid=$(tr -dc 0-9 <"$file")
+  [ -n "$pid" ] && pid_running "$pid" || return 1
+  args=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  grep -qxF "$OPS_CLI" <<<"$args" && grep -qxF "$svc" <<<"$args" || return 1
+  echo "$pid"
+}
+
+# Compiles ts/ops (incremental; the deploy step installed ts/node_modules and compiled the client).
+build_ops() {
+  # shellcheck source=scripts/npm-deps.sh
+  source "$ROOT/scripts/npm-deps.sh"
+  npm_deps || die "cannot install the TypeScript tools' dependencies"
+  (cd "$ROOT/ts" && npx --no-install tsc -b ops) || die "compiling ts/ops failed (cd ts && npx tsc -b ops)"
+}
+
+# start_service SERVICE: starts `keel-ops SERVICE` unless it runs, then waits until it has
+# started its first round (its "<service> started" line) or exited (then its log's last lines).
+start_service() {
+  local svc=$1 record pid pid_file log_file port t0 args skip
+  record=${KEEL_DEPLOYMENT_OUT:-$ROOT/deployments/$CHAIN_ID.json}
+  if pid=$(ops_pid "$svc"); then
+    log "$svc already running (PID $pid; log $(ops_log_file "$svc"))"
+    return 0
+  fi
+  [ -f "$record" ] || {
+    log "no deployment record $record: $svc not started (deploy first: scripts/deploy.sh)"
+    return 0
+  }
+  pid_file=$(ops_pid_file "$svc")
+  log_file=$(ops_log_file "$svc")
+  case "$svc" in
+  feeder) port=$((9464 + PORT_OFFSET)) ;;
+  keeper) port=$((9465 + PORT_OFFSET)) ;;
+  liquidator) port=$((9466 + PORT_OFFSET)) ;;
+  esac
+  args=("$svc" --config "$OPS_CONFIG" --deployment "$record" --metrics-port "$port")
+  # the keeper's index lives with the chain it indexes
+  [ "$svc" != keeper ] || args+=(--set "keeper.state_file=$LOCALNET/keeper-state.json")
+  rm -f "$pid_file"
+  echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) scripts/localnet.sh up: keel-ops ${args[*]}" >>"$log_file"
+  skip=$(($(wc -l <"$log_file") + 1))
+  # shellcheck disable=SC2016 # $$, $1 and $@ are the inner shell's
+  setsid bash -c 'echo $$ >"$1" && shift && exec "$@"' _ "$pid_file" node "$OPS_CLI" "${args[@]}" \
+    </dev/null >>"$log_file" 2>&1 &
+  t0=$(now)
+  while :; do
+    pid=$(tr -dc 0-9 2>/dev/null <"$pid_file" || true)
+    if [ -n "$pid" ] && ! pid_running "$pid"; then
+      rm -f "$pid_file"
+      die "keel-ops $svc exited at start; last lines of $log_file:
+$(tail -n 5 "$log_file")"
+    fi
+    # connected and set up: its "feeder started", "keeper started..." or "liquidation bot started"
+    if [ -n "$pid" ] && tail -n +"$skip" "$log_file" | grep -qE '"msg":"(feeder|keeper|liquidation bot) started'; then break; fi
+    [ $(($(now) - t0)) -lt "$OPS_START_TIMEOUT" ] ||
+      die "keel-ops $svc did not start within ${OPS_START_TIMEOUT}s; see $log_file"
+    sleep 0.2
+  done
+  log "$svc started (PID $pid; log $log_file; metrics http://127.0.0.1:$port/metrics)"
+}
+
+# start_services FEEDER KEEPER LIQUIDATOR: starts those given as 1.
+start_services() {
+  local want=("$@") i any=
+  for i in 0 1 2; do [ "${want[$i]}" != 1 ] || any=1; done
+  [ -n "$any" ] || return 0
+  build_ops
+  for i in 0 1 2; do
+    [ "${want[$i]}" != 1 ] || start_service "${OPS_SERVICES[$i]}"
+  done
+}
+
+# Stops every service `up` started (SIGTERM: each finishes its round and exits), then removes
+# their PID files.
+stop_services() {
+  local svc pid t0
+  for svc in "${OPS_SERVICES[@]}"; do
+    if ! pid=$(ops_pid "$svc"); then
+      rm -f "$(ops_pid_file "$svc")"
+      continue
+    fi
+    log "stopping $svc (PID $pid)"
+    kill -TERM "$pid"
+    t0=$(now)
+    while pid_running "$pid"; do
+      if [ $(($(now) - t0)) -ge "$STOP_TIMEOUT" ]; then
+        log "$svc did not stop within ${STOP_TIMEOUT}s of SIGTERM: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 0.2
+    done
+    rm -f "$(ops_pid_file "$svc")"
+  done
+}
+
+# status, then one line per running service.
+status_with_services() {
+  local rc=0 svc pid
+  cmd_status || rc=$?
+  for svc in "${OPS_SERVICES[@]}"; do
+    if pid=$(ops_pid "$svc"); then
+      echo "  $svc running: PID $pid, log $(ops_log_file "$svc")"
+    fi
+  done
+  return "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands.
 # ---------------------------------------------------------------------------------------------
 cmd_up() {
-  local deploy=1 arg t0 pid
+  local deploy=1 arg t0 pid feeder=1 keeper=0 liquidator=0
   for arg in "$@"; do
     case "$arg" in
     --no-deploy) deploy= ;;
-    *) die "unknown option for up: $arg (usage: $0 up [--no-deploy])" ;;
+    --no-feeder) feeder=0 ;;
+    --keeper) keeper=1 ;;
+    --liquidator) liquidator=1 ;;
+    *) die "unknown option for up: $arg (usage: $0 up [--no-deploy] [--no-feeder] [--keeper] [--liquidator])" ;;
     esac
   done
   t0=$(now)
@@ -606,6 +746,7 @@ cmd_up() {
     dashboard_step start
     print_summary
     print_deployment
+    start_services "$feeder" "$keeper" "$liquidator"
     return 0
   fi
   check_ports
@@ -641,6 +782,11 @@ cmd_up() {
   # SERVICES: the off-chain services of the local market (the price feeder first: prices go stale
   # max_age = 300 s after the last push) start here, after the deploy step, from the deployment
   # record (deployments/$CHAIN_ID.json, or KEEL_DEPLOYMENT_OUT) and the accounts file next to it.
+  if [ -n "$deploy" ]; then
+    start_services "$feeder" "$keeper" "$liquidator"
+  else
+    log "services not started (--no-deploy: no deployment to serve)"
+  fi
 }
 
 cmd_status() {
@@ -683,7 +829,7 @@ cmd_env() {
 }
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit "${1:-2}"
 }
 
@@ -692,9 +838,9 @@ cmd=$1
 shift
 case "$cmd" in
 up) cmd_up "$@" ;;
-down) [ $# -eq 0 ] || usage && stop_node ;;
-status) [ $# -eq 0 ] || usage && cmd_status ;;
-reset) [ $# -eq 0 ] || usage && cmd_reset ;;
+down) [ $# -eq 0 ] || usage && stop_services && stop_node ;;
+status) [ $# -eq 0 ] || usage && status_with_services ;;
+reset) [ $# -eq 0 ] || usage && stop_services && cmd_reset ;;
 build) [ $# -eq 0 ] || usage && need_tools && build_wasmd && log "wasmd $WASMD_VERSION: $WASMD" ;;
 env) [ $# -eq 0 ] || usage && cmd_env ;;
 -h | --help | help) usage 0 ;;
