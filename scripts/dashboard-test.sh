@@ -7,8 +7,9 @@
 #
 # Usage: scripts/dashboard-test.sh [--deployment FILE]
 #   --deployment FILE   run against a chain that is already up (e.g. deployments/keel-local.json of
-#                       scripts/localnet.sh up) instead of a fresh one; the tests open positions
-#                       and move FLOW's price there
+#                       scripts/localnet.sh up --no-feeder) instead of a fresh one; the tests open
+#                       positions and move FLOW's price there (a background feeder would move it
+#                       back)
 # Needs: Chromium (Debian's package, installed with apt-get when missing: no browser download),
 # and for the fresh chain what scripts/e2e.sh needs (the wasm artifacts, Go for wasmd, Node 20.19+).
 # Environment:
@@ -34,7 +35,7 @@ deployment=
 while [ $# -gt 0 ]; do
   case "$1" in
   --deployment) deployment=$(realpath "${2:?--deployment needs a file}") && shift 2 ;;
-  -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' && exit 0 ;;
+  -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' && exit 0 ;;
   *) die "unknown option $1 (scripts/dashboard-test.sh --help)" ;;
   esac
 done
@@ -104,7 +105,9 @@ if [ -z "$deployment" ]; then
   t=$(now)
   scripts/localnet.sh build
   log "starting a fresh chain $KEEL_CHAIN_ID in $KEEL_LOCALNET_HOME (port offset $offset), deploying the sample market"
-  scripts/localnet.sh up
+  # without the background feeder: the tests run the feeder themselves, one round at a time, with
+  # the prices they need
+  scripts/localnet.sh up --no-feeder
   TIMES+=("chain up + deploy + seed $(($(now) - t)) s")
 fi
 [ -f "$deployment" ] || die "no deployment record at $deployment"
@@ -113,7 +116,7 @@ fi
 source "$ROOT/scripts/npm-deps.sh"
 npm_deps || die "cannot install the TypeScript tools' dependencies"
 t=$(now)
-(cd ts && npx --no-install tsc -b client dashboard) || die "compiling ts/dashboard failed"
+(cd ts && npx --no-install tsc -b client ops dashboard) || die "compiling ts/dashboard (and ts/ops, whose feeder the tests run) failed"
 log "running the browser tests against $deployment (screenshots: ${KEEL_SCREENSHOTS:-target/dashboard-screenshots})"
 rc=0
 KEEL_DEPLOYMENT=$deployment KEEL_CHROMIUM=$CHROMIUM node --test --test-concurrency=1 ts/dashboard/dist-node/test/browser.test.js || rc=$?

@@ -10,8 +10,9 @@
  * 3. a position opened through the UI (Actions, a test key) shows its band on its page, with the
  *    default bounds and then with its own (set automation through the UI); the what-if and
  *    price-shock panels agree with the chain;
- * 4. prices pushed by the feeders (both: a confirmed move beyond the deviation guard) move the
- *    band on screen without a reload, to what the price-shock panel predicted; the position
+ * 4. prices pushed by the feeder service (keel-ops feeder, one round as each of the two feeders:
+ *    a confirmed move beyond the deviation guard) move the band on screen without a reload, to
+ *    what the price-shock panel predicted; the position
  *    then shows on the liquidations page with the liquidator's quote, and among the redeemable
  *    positions with the market's redemption quote;
  * 5. a refused borrow shows the contract's reason in words.
@@ -23,9 +24,12 @@
  * /usr/bin/chromium), KEEL_SCREENSHOTS.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 
 import {
@@ -55,6 +59,7 @@ const shots = path.resolve(process.env.KEEL_SCREENSHOTS ?? path.join(ROOT, "targ
 const FLOW = assetOf(deployment, "FLOW").denom;
 const USDC = assetOf(deployment, "USDC").denom;
 const MOET = deployment.moet_denom;
+const execFileAsync = promisify(execFile);
 
 /** Chromium as the machine's notes say: Debian's package, no download, no network of its own. */
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -109,14 +114,36 @@ async function signer(name: string): Promise<KeelSigner> {
   return s;
 }
 
-/** Pushes `prices` from feeder1, then feeder2 (the second confirms a move beyond the deviation guard); the height of the last push. */
-async function pushPrices(prices: Record<string, string>): Promise<number> {
-  let height = 0;
-  for (const name of ["feeder1", "feeder2"]) {
-    const f = await signer(name);
-    height = (await f.oracle.pushPrices({ prices: Object.entries(prices).map(([denom, price]) => ({ denom, price })) })).height;
+/** The operators' services (ts/ops): the feeder pushes the tests' prices, as it does on a chain. */
+const OPS_CLI = path.join(ROOT, "ts/ops/dist/cli.js");
+
+/**
+ * One round of the price feeder (`keel-ops feeder --once`) signing as `account`, from a file
+ * source holding `prices` (symbol -> price) and feeding those denoms only; the height after it.
+ */
+async function feed(account: "feeder1" | "feeder2", prices: Record<string, string>): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), "keel-dashboard-feed-"));
+  try {
+    const source = path.join(dir, "prices.json");
+    const config = path.join(dir, "ops.json");
+    writeFileSync(source, JSON.stringify({ prices, timestamp: Math.floor(Date.now() / 1000) }));
+    writeFileSync(config, JSON.stringify({ deployment: deploymentFile, accounts_file: accountsFile, feeder: { source: "file", source_path: source, denoms: Object.keys(prices), metrics_port: null } }));
+    try {
+      await execFileAsync(process.execPath, [OPS_CLI, "feeder", "--once", "--config", config, "--account", account]);
+    } catch (e) {
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      throw new Error(`keel-ops feeder --once as ${account} failed: ${(e as Error).message}\n${stdout ?? ""}${stderr ?? ""}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return height;
+  return reader.client.getHeight();
+}
+
+/** A round of feeder1, then of feeder2: the second confirms a move beyond the deviation guard. */
+async function feedBoth(prices: Record<string, string>): Promise<number> {
+  await feed("feeder1", prices);
+  return feed("feeder2", prices);
 }
 
 /**
@@ -175,7 +202,7 @@ before(async () => {
   // fresh prices (the seed's opening ones; both feeders, so that a chain left elsewhere by an
   // earlier run comes back too), and USDC borrowed up to 40% utilization so that the markets page
   // has rates that are not zero (user2, against three times the value in FLOW)
-  await pushPrices({ [FLOW]: "2", [assetOf(deployment, "KFL").denom]: "0.5", [USDC]: "1" });
+  await feedBoth({ FLOW: "2", KFL: "0.5", USDC: "1" });
   const usdc = await reader.market.asset({ denom: USDC });
   const need = ((BigInt(usdc.total_supply) + BigInt(usdc.reserves)) * 4n) / 10n - BigInt(usdc.total_debt);
   if (need > 0n) {
@@ -323,24 +350,23 @@ test("a position opened through the UI shows its band; what-if and price shock a
   await screenshot("position");
 });
 
-test("prices pushed by the feeders move the band on screen, as the price shock predicted", async () => {
+test("prices pushed by the feeder service move the band on screen, as the price shock predicted", async () => {
   assert.ok(positionId > 0 && predicted, "needs the position of the previous test");
   await goto(`position/${positionId}`);
   assert.equal(await attr("band", "data-band"), "below_target");
   // a marker that a reload would lose: the band must move by the page's own refresh
   await page.evaluate(() => ((window as unknown as { keelNoReload: boolean }).keelNoReload = true));
 
-  // FLOW 2 -> 1.4 (-30%, beyond the 10% guard): feeder1's push waits as pending, feeder2's confirms it
-  const feeder1 = await signer("feeder1");
-  await feeder1.oracle.pushPrices({ prices: [{ denom: FLOW, price: "1.4" }] });
+  // FLOW 2 -> 1.4 (-30%, beyond the 10% guard), pushed by the feeder service: feeder1's push
+  // waits as pending, feeder2's confirms it
+  await feed("feeder1", { FLOW: "1.4" });
   const pending = await reader.oracle.price({ denom: FLOW });
   assert.equal(pending.price, "2", "one feeder alone does not move the price");
   assert.equal(pending.pending, true);
-  const feeder2 = await signer("feeder2");
-  const pushed = await feeder2.oracle.pushPrices({ prices: [{ denom: FLOW, price: "1.4" }] });
+  const pushed = await feed("feeder2", { FLOW: "1.4" });
   assert.equal((await reader.oracle.price({ denom: FLOW })).price, "1.4");
 
-  await refreshedAfter(pushed.height);
+  await refreshedAfter(pushed);
   await page.waitForFunction(() => document.querySelector('[data-testid="band"]')?.getAttribute("data-band") === "at_risk");
   const position = await reader.market.position({ positionId });
   assert.equal(position.health?.band, "at_risk");
@@ -350,7 +376,7 @@ test("prices pushed by the feeders move the band on screen, as the price shock p
   assert.equal(await page.evaluate(() => (window as unknown as { keelNoReload?: boolean }).keelNoReload), true, "the page was reloaded");
 
   // FLOW 1.4 -> 1.2: LHF 1000 × 1.2 × 0.8 / 1000 = 0.96, liquidatable
-  const pushed2 = await pushPrices({ [FLOW]: "1.2" });
+  const pushed2 = await feedBoth({ FLOW: "1.2" });
   await refreshedAfter(pushed2);
   await page.waitForFunction(() => document.querySelector('[data-testid="band"]')?.getAttribute("data-band") === "liquidatable");
   assert.equal(await text("lhf"), "0.96");
