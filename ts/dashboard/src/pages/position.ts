@@ -144,7 +144,7 @@ function whatIfPanel(app: App, id: number, current: () => Position | null): HTML
           { class: "compare" },
         ),
         a ? gaugeOf(before ?? after, snap, { hf: num(a.health_factor), band: a.band }) : null,
-        h("p", { class: "muted" }, `simulated at height ${snap.height}; nothing was sent. A borrow or withdraw must also keep HF at or above the floor ${snap.config.borrow_health_floor} at conservative prices (min/max of price and TWAP), which simulate does not check.`),
+        h("p", { class: "muted" }, `simulated at height ${snap.height}; nothing was sent. Simulate applies the market's bookkeeping (caps, cash, balances; a withdraw of the whole balance or more takes all) but not two checks of the real messages: HF at or above the floor ${snap.config.borrow_health_floor} at conservative prices (min/max of price and TWAP) after a borrow or withdraw, and no debt below ${snap.config.min_debt_value} MOET.`),
       );
     } catch (e) {
       fill(out, message("error", `Refused: ${app.conn.explain(e)}`, "whatif-error"));
