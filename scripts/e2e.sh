@@ -48,6 +48,8 @@ export KEEL_LOCALNET_HOME=$WORK/chain
 export KEEL_CHAIN_ID=keel-e2e
 export KEEL_LOCALNET_PORT_OFFSET=$offset
 export KEEL_DEPLOYMENT_OUT=$WORK/deployments/keel-e2e.json
+# no web dashboard for this chain (scripts/dashboard-test.sh tests it on a chain of its own)
+export KEEL_LOCALNET_DASHBOARD=0
 
 T0=$(now)
 TIMES=()

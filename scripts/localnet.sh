@@ -460,6 +460,7 @@ $(tail -n 20 "$LOG_FILE")"
 
 stop_node() {
   local pid t0
+  dashboard_step stop
   if ! pid=$(our_pid); then
     if [ -f "$PID_FILE" ]; then
       log "stale PID file (PID $(cat "$PID_FILE") is not our running wasmd): removed, nothing stopped"
@@ -558,6 +559,22 @@ print_deployment() {
     "  liquidator  \(.contracts.liquidator)", "  MOET        \(.contracts.moet)",
     "  assets      \([.assets[] | "\(.symbol) \(.denom)"] | join(", "))"' "$record" ||
     log "cannot read $record"
+}
+
+# ---------------------------------------------------------------------------------------------
+# DASHBOARD: the web dashboard (scripts/dashboard.sh, docs/DASHBOARD.md) served in the background
+# in development mode (the Actions page signs with the accounts file's test keys) on
+# KEEL_DASHBOARD_PORT (default 5173), its PID file and log in the chain folder; `start` (after
+# the deploy step) prints its URL, `stop` (with the node: down, reset) ends it.
+# KEEL_LOCALNET_DASHBOARD=0 starts none (the e2e and browser-test chains). A failure to start is
+# reported and leaves the chain as it is.
+# ---------------------------------------------------------------------------------------------
+dashboard_step() {
+  local hook=$ROOT/scripts/dashboard.sh
+  [ -x "$hook" ] || return 0
+  [ "$1" = stop ] || [ "${KEEL_LOCALNET_DASHBOARD:-1}" != 0 ] || return 0
+  KEEL_LOCALNET_HOME=$LOCALNET "$hook" "$1" --dev ||
+    log "the dashboard did not $1 (scripts/dashboard.sh $1 --dev; see $LOCALNET/dashboard.log)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -726,6 +743,7 @@ cmd_up() {
   if pid=$(our_pid); then
     load_env
     log "already running (PID $pid)"
+    dashboard_step start
     print_summary
     print_deployment
     start_services "$feeder" "$keeper" "$liquidator"
@@ -757,6 +775,7 @@ cmd_up() {
   print_summary
   if [ -n "$deploy" ]; then
     deploy_step
+    dashboard_step start
   else
     log "deploy skipped (--no-deploy)"
   fi

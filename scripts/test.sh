@@ -7,8 +7,10 @@
 #   schema      scripts/schema.sh --check
 #   npm         install ts/node_modules (npm ci) when missing or older than ts/package-lock.json
 #   client      scripts/client.sh --check (the generated TypeScript client is not stale)
-#   tsc         the TypeScript packages (ts/client, ts/deploy, ts/ops, ts/e2e) compiled with --strict
+#   tsc         the TypeScript packages (ts/client, ts/deploy, ts/ops, ts/e2e, ts/dashboard)
+#               compiled with --strict
 #   ops-unit    the operators' services' unit tests (ts/ops/dist/tests/unit: no chain)
+#   dashboard   the dashboard's unit tests (its health math against keel-math's vectors...)
 #   build-wasm  scripts/build-wasm.sh
 #   check-wasm  scripts/check-wasm.sh (cosmwasm-check, installed in the background meanwhile
 #               when missing: the install-check step is the wait for it)
@@ -17,10 +19,12 @@
 #               e2e tests (keel-ops feeder, keeper, liquidator), the chain stopped.
 #               wasmd is built in the background from the start when it is not cached (the
 #               wasmd step is the wait for it).
+#   browser     scripts/dashboard-test.sh: the dashboard in headless Chromium (Debian's package,
+#               installed with apt-get when missing) against another fresh chain.
 # and prints the wall time of each step at the end.
 #
 # Usage: scripts/test.sh [--no-wasm]     (--no-wasm: skip build-wasm, check-wasm and the chain
-#                                          (wasmd, e2e), for quick loops)
+#                                          (wasmd, e2e, browser), for quick loops)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,9 +53,10 @@ INSTALL_PID=
 WASMD_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-wasmd-build.XXXXXX")
 E2E_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-e2e.XXXXXX")
 OPS_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-ops-unit.XXXXXX")
+DASHBOARD_LOG=$(mktemp "${TMPDIR:-/tmp}/keel-dashboard.XXXXXX")
 WASMD_PID=
 cleanup() {
-  rm -f "$TEST_LOG" "$INSTALL_LOG" "$WASMD_LOG" "$E2E_LOG" "$OPS_LOG"
+  rm -f "$TEST_LOG" "$INSTALL_LOG" "$WASMD_LOG" "$E2E_LOG" "$OPS_LOG" "$DASHBOARD_LOG"
   # the background installs run in their own process groups (setsid): stop all of them
   [ -z "$INSTALL_PID" ] || kill -- "-$INSTALL_PID" 2>/dev/null || true
   [ -z "$WASMD_PID" ] || kill -- "-$WASMD_PID" 2>/dev/null || true
@@ -148,13 +153,22 @@ e2e() {
   scripts/e2e.sh 2>&1 | tee "$E2E_LOG"
 }
 tsc_strict() {
-  (cd ts && npx --no-install tsc -b --verbose client deploy ops e2e) &&
-    echo "tsc: ts/client, ts/deploy, ts/ops and ts/e2e compile with --strict (ts/tsconfig.base.json)"
+  (cd ts && npx --no-install tsc -b --verbose client deploy ops e2e dashboard) &&
+    echo "tsc: ts/client, ts/deploy, ts/ops, ts/e2e and ts/dashboard compile with --strict"
 }
 # the output goes through a file as well, for the closing totals
 ops_unit() {
   set -o pipefail
   node --test ts/ops/dist/tests/unit/ 2>&1 | tee "$OPS_LOG"
+}
+# the dashboard's tests likewise
+dashboard_unit() {
+  set -o pipefail
+  node --test ts/dashboard/dist-node/test/lib.test.js 2>&1 | tee -a "$DASHBOARD_LOG"
+}
+browser() {
+  set -o pipefail
+  scripts/dashboard-test.sh 2>&1 | tee -a "$DASHBOARD_LOG"
 }
 
 step fmt cargo fmt --all -- --check
@@ -165,17 +179,19 @@ step npm npm_deps
 step client scripts/client.sh --check
 step tsc tsc_strict
 step ops-unit ops_unit
+step dashboard dashboard_unit
 if [ -n "$WASM" ]; then
   step build-wasm scripts/build-wasm.sh
   step install-check wait_install
   step check-wasm scripts/check-wasm.sh
   step wasmd wait_wasmd
   step e2e e2e
+  step browser browser
 fi
 
 summary
-# One closing line with the totals of every cargo test binary and of the e2e tests (node's test
-# runner closes with "# pass N", "# fail N", "# skipped N").
+# One closing line with the totals of every cargo test binary, of the e2e tests and of the
+# dashboard's (node's test runner closes with "# pass N", "# fail N", "# skipped N").
 awk '/^test result:/ {
        for (i = 1; i <= NF; i++) {
          if ($(i) ~ /^passed;?$/)  p += $(i - 1)
@@ -186,4 +202,4 @@ awk '/^test result:/ {
      /^# pass [0-9]+$/ { p += $3 }
      /^# fail [0-9]+$/ { f += $3 }
      /^# skipped [0-9]+$/ { s += $3 }
-     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG" "$OPS_LOG" "$E2E_LOG"
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$TEST_LOG" "$OPS_LOG" "$E2E_LOG" "$DASHBOARD_LOG"
