@@ -51,11 +51,13 @@ pub fn liquidator_contract() -> Box<dyn Contract<Empty>> {
     )
 }
 
+/// MOET's code (cw20-base that deletes emptied balances), for MOET and every cw20 collateral, as
+/// the deployment and the gas bench use it.
 pub fn cw20_contract() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(
-        cw20_base::contract::execute,
-        cw20_base::contract::instantiate,
-        cw20_base::contract::query,
+        keel_moet::contract::execute,
+        keel_moet::contract::instantiate,
+        keel_moet::contract::query,
     ))
 }
 

@@ -1,11 +1,15 @@
-//! MOET, Keel's unit of account and primary debt token (SPEC 3.0): a plain cw20-base token whose
-//! minter is the market. This crate only exports cw20-base 2.0's entry points so that
-//! `scripts/build-wasm.sh` builds the token into `artifacts/keel_moet.wasm` with the same
-//! toolchain and settings as the other contracts (the gas bench runs it as real wasm; any other
-//! cw20 token in the bench uses the same code).
+//! MOET, Keel's unit of account and primary debt token (SPEC 3.0): a cw20-base 2.0 token whose
+//! minter is the market, built by `scripts/build-wasm.sh` into `artifacts/keel_moet.wasm` with the
+//! same toolchain and settings as the other contracts (the gas bench runs it as real wasm; any
+//! other cw20 token in the bench uses the same code).
 //!
-//! Messages are cw20-base's own: `cw20_base::msg::{InstantiateMsg, ExecuteMsg, QueryMsg,
-//! MigrateMsg}`.
+//! Messages, queries, errors, attributes and records are cw20-base's own:
+//! `cw20_base::msg::{InstantiateMsg, ExecuteMsg, QueryMsg, MigrateMsg}`. The one difference is
+//! in [`balances`]: a balance that reaches zero is deleted rather than stored as zero.
+pub mod balances;
+#[cfg(test)]
+mod tests;
+
 pub mod contract {
     #[cfg(not(feature = "library"))]
     use cosmwasm_std::entry_point;
@@ -30,7 +34,33 @@ pub mod contract {
         info: MessageInfo,
         msg: ExecuteMsg,
     ) -> Result<Response, ContractError> {
-        cw20_base::contract::execute(deps, env, info, msg)
+        use crate::balances;
+        match msg {
+            ExecuteMsg::Transfer { recipient, amount } => {
+                balances::transfer(deps, info, recipient, amount)
+            }
+            ExecuteMsg::Send {
+                contract,
+                amount,
+                msg,
+            } => balances::send(deps, info, contract, amount, msg),
+            ExecuteMsg::Burn { amount } => balances::burn(deps, info, amount),
+            ExecuteMsg::TransferFrom {
+                owner,
+                recipient,
+                amount,
+            } => balances::transfer_from(deps, env, info, owner, recipient, amount),
+            ExecuteMsg::SendFrom {
+                owner,
+                contract,
+                amount,
+                msg,
+            } => balances::send_from(deps, env, info, owner, contract, amount, msg),
+            ExecuteMsg::BurnFrom { owner, amount } => {
+                balances::burn_from(deps, env, info, owner, amount)
+            }
+            msg => cw20_base::contract::execute(deps, env, info, msg),
+        }
     }
 
     #[cfg_attr(not(feature = "library"), entry_point)]
