@@ -12,9 +12,9 @@
 #     linking with the rust-lld of the rustup toolchain.
 # Everything is compiled with -C target-cpu=mvp: CosmWasm VMs reject bulk-memory, reference-types
 # and the other post-MVP features that current rustc enables by default.
-# A contract may set `wasm-inline-threshold = N` and `wasm-opt-level = "s"` (0-3, s, z) under
-# [package.metadata.keel] in its Cargo.toml: its final (LTO) compilation then runs with LLVM's
-# -inline-threshold=N and that opt-level (docs/BUILD.md "Size").
+# A contract may set, under [package.metadata.keel] in its Cargo.toml, `wasm-opt-level = "s"`
+# (0-3, s, z): the opt-level of its whole wasm build (std and every dependency), and
+# `wasm-opt3-packages = [...]`: the packages kept at opt-level 3 within it (docs/BUILD.md "Size").
 #
 # Environment:
 #   KEEL_CACHE                 cache folder (default ~/.cache/keel)
@@ -327,31 +327,27 @@ T_BUILD=$(now)
 for crate in "${CRATES[@]}"; do
   # One cargo call per crate: building several at once would unify their features (a contract
   # that depends on another with feature "library" would switch off the other's entry points).
-  # Per-contract LLVM settings go to the contract's own rustc call only (`cargo rustc -- ...`),
-  # where the LTO of the whole wasm runs: the std and dependencies stay shared.
-  rustc_args=()
-  threshold=$(keel_metadata "${MANIFEST[$crate]}" wasm-inline-threshold)
-  if [ -n "$threshold" ]; then
-    [[ "$threshold" =~ ^[0-9]+$ ]] || die "${MANIFEST[$crate]}: wasm-inline-threshold must be an integer"
-    rustc_args+=(-C llvm-args=-inline-threshold="$threshold")
-  fi
+  # A contract's own profile settings are `--config` overrides of its cargo call: cargo keeps
+  # the dependencies built with other settings apart, so the contracts do not rebuild each other's.
+  profile=()
   opt_level=$(keel_metadata "${MANIFEST[$crate]}" wasm-opt-level)
   if [ -n "$opt_level" ]; then
-    [[ "$opt_level" =~ ^[0-3sz]$ ]] || die "${MANIFEST[$crate]}: wasm-opt-level must be 0-3, s or z"
-    rustc_args+=(-C opt-level="$opt_level")
-  fi
-  if [ ${#rustc_args[@]} -gt 0 ]; then
-    log "building $crate (${rustc_args[*]})"
-    env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" rustc --quiet --release --lib \
-      --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" \
-      -- "${rustc_args[@]}" ||
-      die "cargo rustc of $crate for $WASM_TARGET failed"
+    case "$opt_level" in
+    [0-3]) profile+=(--config "profile.release.opt-level=$opt_level") ;;
+    s | z) profile+=(--config "profile.release.opt-level=\"$opt_level\"") ;;
+    *) die "${MANIFEST[$crate]}: wasm-opt-level must be 0-3, s or z" ;;
+    esac
+    for package in $(keel_metadata_list "${MANIFEST[$crate]}" wasm-opt3-packages); do
+      [[ "$package" =~ ^[A-Za-z0-9_-]+$ ]] || die "${MANIFEST[$crate]}: bad package name $package in wasm-opt3-packages"
+      profile+=(--config "profile.release.package.$package.opt-level=3")
+    done
+    log "building $crate (opt-level $opt_level; 3 for $(keel_metadata_list "${MANIFEST[$crate]}" wasm-opt3-packages | paste -sd, -))"
   else
     log "building $crate"
-    env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" build --quiet --release --lib \
-      --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
-      die "cargo build of $crate for $WASM_TARGET failed"
   fi
+  env "${BUILD_ENV[@]}" cargo "${STD_PATCH[@]}" "${profile[@]}" build --quiet --release --lib \
+    --target "$WASM_TARGET" --target-dir "$TARGET_DIR" -p "$crate" "${BUILD_ARGS[@]}" ||
+    die "cargo build of $crate for $WASM_TARGET failed"
 done
 T_BUILD=$(($(now) - T_BUILD))
 restore_lock

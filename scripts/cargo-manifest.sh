@@ -45,3 +45,8 @@ schema_bin_name() {
 keel_metadata() {
   _package "$1" | jq -r --arg key "$2" '.metadata.keel[$key] // empty'
 }
+
+# The strings of the list `key` in the [package.metadata.keel] table of manifest $1, one a line.
+keel_metadata_list() {
+  _package "$1" | jq -r --arg key "$2" '(.metadata.keel[$key] // [])[]'
+}
