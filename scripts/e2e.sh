@@ -29,19 +29,11 @@ die() {
 }
 now() { date +%s; }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=scripts/port-offset.sh
+source "$ROOT/scripts/port-offset.sh"
 offset=${KEEL_E2E_PORT_OFFSET:-5000}
 [[ "$offset" =~ ^[0-9]+$ ]] || die "KEEL_E2E_PORT_OFFSET must be a number"
-for _ in $(seq 1 20); do
-  busy=
-  for base in 26657 26656 9090 1317; do
-    if port_busy $((base + offset)); then busy=$((base + offset)); fi
-  done
-  [ -n "$busy" ] || break
-  log "port $busy is in use: trying port offset $((offset + 100))"
-  offset=$((offset + 100))
-done
-[ -z "$busy" ] || die "no free ports found for the e2e chain (last offset tried: $offset)"
+offset=$(free_port_offset "$offset") || die "no free ports found for the e2e chain"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-e2e.XXXXXX")
 export KEEL_LOCALNET_HOME=$WORK/chain
