@@ -1,5 +1,6 @@
 /** Reading the deployment record and the accounts file from disk (Node only; see deployment.ts). */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 import { type Account, type Deployment, parseAccounts, parseDeployment } from "./deployment";
 
@@ -25,4 +26,12 @@ export function readDeployment(file: string): Deployment {
 /** Reads and checks an accounts file (`deployments/<chain-id>.accounts.json`). */
 export function readAccounts(file: string): Account[] {
   return parseAccounts(readJson(file), file);
+}
+
+/**
+ * The accounts file of the deployment record read from `deploymentFile`: its `accounts_file`,
+ * which is relative to the record's folder; null when the record names none (a real chain).
+ */
+export function accountsFileOf(deployment: Deployment, deploymentFile: string): string | null {
+  return deployment.accounts_file ? path.join(path.dirname(deploymentFile), deployment.accounts_file) : null;
 }

@@ -34,6 +34,7 @@ import { after, before, test } from "node:test";
 
 import {
   account,
+  accountsFileOf,
   assetOf,
   connectReader,
   connectSigner,
@@ -53,7 +54,8 @@ import { DASHBOARD_ROOT, outDir, viteConfig } from "../server/vite-config";
 const ROOT = path.resolve(DASHBOARD_ROOT, "../..");
 const deploymentFile = path.resolve(process.env.KEEL_DEPLOYMENT ?? path.join(ROOT, "deployments/keel-local.json"));
 const deployment = readDeployment(deploymentFile);
-const accountsFile = path.resolve(process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? path.join(path.dirname(deploymentFile), deployment.accounts_file ?? "missing-accounts-file"));
+const recordAccounts = accountsFileOf(deployment, deploymentFile);
+const accountsFile = path.resolve(process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? recordAccounts ?? assert.fail(`${deploymentFile} names no accounts file: set KEEL_DEPLOYMENT_ACCOUNTS`));
 const accounts = readAccounts(accountsFile);
 const shots = path.resolve(process.env.KEEL_SCREENSHOTS ?? path.join(ROOT, "target/dashboard-screenshots"));
 const FLOW = assetOf(deployment, "FLOW").denom;

@@ -15,6 +15,7 @@ import type { StdFee } from "@cosmjs/stargate";
 import {
   type Account,
   account,
+  accountsFileOf,
   assetOf,
   connectSigner,
   contractError,
@@ -29,7 +30,7 @@ export const ROOT = path.resolve(__dirname, "../../..");
 
 export const deploymentFile = path.resolve(process.env.KEEL_DEPLOYMENT ?? path.join(ROOT, "deployments/keel-local.json"));
 export const deployment: Deployment = readDeployment(deploymentFile);
-const accountsFile = process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? (deployment.accounts_file ? path.join(path.dirname(deploymentFile), deployment.accounts_file) : null);
+const accountsFile = process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? accountsFileOf(deployment, deploymentFile);
 if (!accountsFile) throw new Error(`${deploymentFile} names no accounts file: set KEEL_DEPLOYMENT_ACCOUNTS`);
 export const accounts: Account[] = readAccounts(accountsFile);
 

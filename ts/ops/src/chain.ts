@@ -6,7 +6,6 @@
  * chain refused this message: skip it) and those of the transport (retry later).
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import type { EncodeObject } from "@cosmjs/proto-signing";
@@ -14,6 +13,7 @@ import { calculateFee, GasPrice, type StdFee } from "@cosmjs/stargate";
 import { Comet1Client, Comet38Client, type CometClient, HttpClient, Tendermint37Client } from "@cosmjs/tendermint-rpc";
 import {
   account as accountNamed,
+  accountsFileOf,
   BROADCAST_POLL_INTERVAL_MS,
   contractError,
   type Deployment,
@@ -107,7 +107,7 @@ export function loadMnemonic(common: CommonConfig, section: ServiceCommonConfig,
   const sources = [section.account !== null, section.mnemonic_file !== null, !!env.KEEL_MNEMONIC].filter(Boolean).length;
   if (sources > 1) throw new ConfigError("the key is given more than once: set only one of account, mnemonic_file and the environment variable KEEL_MNEMONIC");
   if (section.account !== null) {
-    const file = common.accounts_file ?? (deployment.accounts_file ? path.join(path.dirname(deploymentFile), deployment.accounts_file) : null);
+    const file = common.accounts_file ?? accountsFileOf(deployment, deploymentFile);
     if (!file) throw new ConfigError(`account "${section.account}" needs an accounts file: set accounts_file (KEEL_ACCOUNTS); ${deploymentFile} names none`);
     try {
       return accountNamed(readAccounts(file), section.account).mnemonic;

@@ -13,14 +13,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { type Account, account, assetOf, connectSigner, type Deployment, type KeelSigner, type MarketTypes, readAccounts, readDeployment } from "@keel/client";
+import { type Account, account, accountsFileOf, assetOf, connectSigner, type Deployment, type KeelSigner, type MarketTypes, readAccounts, readDeployment } from "@keel/client";
 
 export const ROOT = path.resolve(__dirname, "../../../../..");
 export const CLI = path.resolve(__dirname, "../../cli.js");
 
 export const deploymentFile = path.resolve(process.env.KEEL_DEPLOYMENT ?? path.join(ROOT, "deployments/keel-local.json"));
 export const deployment: Deployment = readDeployment(deploymentFile);
-const accountsFile = process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? (deployment.accounts_file ? path.join(path.dirname(deploymentFile), deployment.accounts_file) : null);
+const accountsFile = process.env.KEEL_DEPLOYMENT_ACCOUNTS ?? accountsFileOf(deployment, deploymentFile);
 if (!accountsFile) throw new Error(`${deploymentFile} names no accounts file: set KEEL_DEPLOYMENT_ACCOUNTS`);
 export const accounts: Account[] = readAccounts(accountsFile);
 
